@@ -105,12 +105,12 @@ class Entry:
         text = norm(text)
         for label, pattern in self.patterns:
             if self.use == "search":
-                for found in pattern.finditer(text):
-                    yield label, found
+                for each in pattern.finditer(text):
+                    yield label, each
             else:
-                found = self._run(pattern, text)
-                if found:
-                    yield label, found
+                single = self._run(pattern, text)
+                if single:
+                    yield label, single
 
     def first_item(self, text: str) -> tuple[str, re.Match[str]] | None:
         """The first item (or group) whose pattern matches, with its match."""
