@@ -1,0 +1,1 @@
+"""The `steward` command line: thin Typer commands over the services."""
