@@ -1,0 +1,39 @@
+"""The embedded store (SQLite or PostgreSQL): trackers, comments, roster, drafts, ledger, PII map, audit chain."""
+
+from steward.store.audit import AuditReport
+from steward.store.store import (
+    UNSET,
+    AuditEventRow,
+    CommentRow,
+    DraftRow,
+    MilestoneRow,
+    PersonRow,
+    PiiRow,
+    ProjectRow,
+    ReactionRow,
+    Reader,
+    RejectionRow,
+    Store,
+    ThreadRefRow,
+    TrackerRow,
+    Transaction,
+)
+
+__all__ = [
+    "UNSET",
+    "AuditEventRow",
+    "AuditReport",
+    "CommentRow",
+    "DraftRow",
+    "MilestoneRow",
+    "PersonRow",
+    "PiiRow",
+    "ProjectRow",
+    "ReactionRow",
+    "Reader",
+    "RejectionRow",
+    "Store",
+    "ThreadRefRow",
+    "TrackerRow",
+    "Transaction",
+]
