@@ -34,6 +34,7 @@ from steward.domain.lifecycle import (
 from steward.domain.markers import render_marker
 from steward.domain.roles import Column, Field, Label
 from steward.domain.rollup import notification_no_reporter
+from steward.domain.versions import NEXT, parse_affected
 from steward.errors import UsageError
 from steward.services.facts import tracker_facts
 from steward.services.project_init import init_project
@@ -153,6 +154,13 @@ def _discuss(app: App, number: int, disposition: str) -> None:
         tx.audit(number, f"{number}:demo-discussion", None, proposal)
 
 
+def _fix_version(story: Story) -> str:
+    """The upper bound of the story's first `< X` line: the release that ships the fix."""
+    parsed = parse_affected(story.fields.get(Field.AFFECTED_VERSIONS, ""))
+    uppers = [str(line.upper) for line in parsed.lines if line.kind == "lt" and line.upper is not NEXT]
+    return uppers[0] if uppers else "2.7.1"
+
+
 def _close(facts: TrackerFacts, *, ctx: LabelContext, role: Label) -> Effect:
     return close_effect(facts, ctx, role, quorum=True)
 
@@ -204,19 +212,20 @@ def _play(app: App, story: Story, numbers: list[int]) -> int:
                 lambda f: pr_merged_effect(f, ctx, merged=True),
                 action="Sync (PR merged)",
                 headline="The fix PR merged.",
-                milestone="2.7.1",
+                milestone=_fix_version(story),
             )
         elif step == "released":
+            fix = _fix_version(story)
             summary = (
-                f"{FICTIONAL} Quillwort before 2.7.1 lets a template author reach internals when "
-                "rendering with a shared cache or debug pages. Upgrade to quillwort 2.7.1 or later."
+                f"Quillwort before {fix} lets an attacker with template-editing rights read data of other "
+                f"tenants when the shared bytecode cache is enabled. Upgrade to quillwort {fix} or later."
             )
             _advance(
                 app,
                 n,
                 lambda f: fix_released_effect(f, ctx, released=True, gate_passed=True),
                 action="Sync (fix released)",
-                headline="quillwort 2.7.1 is out.",
+                headline=f"quillwort {_fix_version(story)} is out.",
                 fields={Field.PUBLIC_SUMMARY: summary},
             )
         elif step == "announced":
