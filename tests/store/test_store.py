@@ -8,7 +8,7 @@ import stat
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -557,3 +557,35 @@ def test_no_stray_permissions_on_sqlite_journal(tmp_path: Path) -> None:
         tx.create_project()
     leftovers = [p for p in tmp_path.iterdir() if p != path]
     assert all(stat.S_IMODE(os.stat(p).st_mode) & 0o077 == 0 for p in leftovers)
+
+
+def test_inbound_messages_thread_in_date_order_and_idempotent(store: Store) -> None:
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    with store.transaction("demo", actor="alice", command="import") as tx:
+        tx.record_message(
+            "<b@x.example>", root_message_id="<a@x.example>", subject="Re: XSS", from_name="Team",
+            from_addr="team@x.example", sent_at=base + timedelta(days=2),
+        )  # fmt: skip
+        tx.record_message(
+            "<a@x.example>", root_message_id="<a@x.example>", subject="XSS", from_name="Rae Reporter",
+            from_addr="rae@x.example", sent_at=base, encrypted=True,
+        )  # fmt: skip
+        again = tx.record_message("<a@x.example>", root_message_id="<a@x.example>", subject="changed",
+                                  from_name=None, from_addr=None)  # fmt: skip
+        assert again.subject == "XSS"
+    with store.read("demo") as reader:
+        thread = reader.thread_messages("<a@x.example>")
+        assert [m.message_id for m in thread] == ["<a@x.example>", "<b@x.example>"]
+        assert thread[0].encrypted is True
+        assert reader.get_message("<zzz@x.example>") is None
+
+
+def test_record_states_round_trip(store: Store) -> None:
+    with store.transaction("demo", actor="alice", command="cve") as tx:
+        tx.put_record_state("CVE-2099-10001", "allocated", {"a": 1})
+        tx.put_record_state("CVE-2099-10001", "review-ready", {"a": 2})
+    with store.read("demo") as reader:
+        row = reader.get_record_state("CVE-2099-10001")
+        assert row is not None
+        assert (row.state, row.record) == ("review-ready", {"a": 2})
+        assert reader.get_record_state("CVE-2099-10002") is None

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -183,6 +184,43 @@ class MailThreadRef(Base):
     root_message_id: Mapped[str] = mapped_column(String(998))
     url: Mapped[str | None] = mapped_column(Text)
     relay: Mapped[str | None] = mapped_column(String(100))
+
+
+class InboundMessage(Base):
+    """One inbound mail's routing facts (never its body): threading, addressing and relay (spec §9.3, §8.1)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("project_id", "message_id"),
+        Index("ix_inbound_messages_root", "project_id", "root_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(998))
+    root_message_id: Mapped[str] = mapped_column(String(998))
+    subject: Mapped[str] = mapped_column(Text)
+    from_name: Mapped[str | None] = mapped_column(Text)
+    from_addr: Mapped[str | None] = mapped_column(String(998))
+    reply_to_addr: Mapped[str | None] = mapped_column(String(998))
+    sent_at: Mapped[datetime | None]
+    encrypted: Mapped[bool] = mapped_column(Boolean)
+    relay: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class CveRecordState(Base):
+    """A CNA record state kept locally (the `demo` tool, and local states of other tools, spec §7.3)."""
+
+    __tablename__ = "cve_record_states"
+    __table_args__ = (UniqueConstraint("project_id", "cve_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    cve_id: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
 
 
 class Draft(Base):

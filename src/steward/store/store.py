@@ -36,7 +36,9 @@ from steward.store.schema import (
     AuditEvent,
     Comment,
     Counter,
+    CveRecordState,
     Draft,
+    InboundMessage,
     MailThreadRef,
     Milestone,
     PiiEntry,
@@ -178,6 +180,28 @@ class RejectionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageRow:
+    """Routing facts of one inbound message; the body lives only in the tracker (spec §9.3)."""
+
+    message_id: str
+    root_message_id: str
+    subject: str
+    from_name: str | None
+    from_addr: str | None
+    reply_to_addr: str | None
+    sent_at: datetime | None
+    encrypted: bool
+    relay: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStateRow:
+    cve_id: str
+    state: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class PiiRow:
     id: str
     """`<CODE>-<hex>` (spec §10.4)."""
@@ -200,6 +224,20 @@ class AuditEventRow:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _message_row(m: InboundMessage) -> MessageRow:
+    return MessageRow(
+        m.message_id,
+        m.root_message_id,
+        m.subject,
+        m.from_name,
+        m.from_addr,
+        m.reply_to_addr,
+        m.sent_at,
+        m.encrypted,
+        m.relay,
+    )
 
 
 def safe_url(url: str | URL) -> str:
@@ -508,6 +546,33 @@ class Reader:
             .order_by(Rejection.id)
         ).first()
         return None if found is None else self._rejection_row(found)
+
+    def thread_messages(self, root_message_id: str) -> list[MessageRow]:
+        """Every recorded message of a thread, oldest first (undated last), for reply threading."""
+        found = self._session.scalars(
+            select(InboundMessage).where(
+                InboundMessage.project_id == self._project.id, InboundMessage.root_message_id == root_message_id
+            )
+        ).all()
+        rows = [_message_row(m) for m in found]
+        return sorted(rows, key=lambda r: (r.sent_at is None, r.sent_at or datetime.min.replace(tzinfo=UTC)))
+
+    def get_message(self, message_id: str) -> MessageRow | None:
+        found = self._session.scalars(
+            select(InboundMessage).where(
+                InboundMessage.project_id == self._project.id, InboundMessage.message_id == message_id
+            )
+        ).one_or_none()
+        return None if found is None else _message_row(found)
+
+    def get_record_state(self, cve_id: str) -> RecordStateRow | None:
+        found = self._record_state(cve_id)
+        return None if found is None else RecordStateRow(found.cve_id, found.state, dict(found.record))
+
+    def _record_state(self, cve_id: str) -> CveRecordState | None:
+        return self._session.scalars(
+            select(CveRecordState).where(CveRecordState.project_id == self._project.id, CveRecordState.cve_id == cve_id)
+        ).one_or_none()
 
     def _pii(self, pii_id: str) -> PiiEntry | None:
         return self._session.scalars(
@@ -869,6 +934,50 @@ class Transaction(Reader):
         entry = PiiEntry(project_id=self._project.id, pii_id=pii_id, type=type, value=value)
         self._add(entry)
         return PiiRow(entry.pii_id, entry.type, entry.value)
+
+    def record_message(
+        self,
+        message_id: str,
+        *,
+        root_message_id: str,
+        subject: str,
+        from_name: str | None,
+        from_addr: str | None,
+        reply_to_addr: str | None = None,
+        sent_at: datetime | None = None,
+        encrypted: bool = False,
+        relay: str | None = None,
+    ) -> MessageRow:
+        """Idempotent by Message-ID: a re-import records nothing twice."""
+        existing = self.get_message(message_id)
+        if existing is not None:
+            return existing
+        row = InboundMessage(
+            project_id=self._project.id,
+            message_id=message_id,
+            root_message_id=root_message_id,
+            subject=subject,
+            from_name=from_name,
+            from_addr=from_addr,
+            reply_to_addr=reply_to_addr,
+            sent_at=sent_at,
+            encrypted=encrypted,
+            relay=relay,
+            created_at=self._now(),
+        )
+        self._add(row)
+        return _message_row(row)
+
+    def put_record_state(self, cve_id: str, state: str, record: dict[str, Any]) -> RecordStateRow:
+        found = self._record_state(cve_id)
+        if found is None:
+            found = CveRecordState(project_id=self._project.id, cve_id=cve_id, state=state, record=record)
+            found.updated_at = self._now()
+            self._add(found)
+        else:
+            found.state, found.record, found.updated_at = state, record, self._now()
+            self._session.flush()
+        return RecordStateRow(cve_id, state, dict(record))
 
     def next_counter(self, name: str, start: int = 1) -> int:
         """`start` on first use, then one more each call; safe with concurrent writers (project lock)."""
