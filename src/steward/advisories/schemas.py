@@ -9,18 +9,16 @@ the CSAF schema names.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT4, DRAFT7, DRAFT202012
 
-from steward.records.validate import SchemaError, json_path
+from steward.records.validate import SchemaError, errors_of
 
 AdvisorySchema = Literal["osv", "csaf"]
 OSV_SCHEMA_VERSION = "1.7.3"
@@ -64,26 +62,6 @@ def _validator(name: AdvisorySchema) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
 
 
-def _leaves(error: ValidationError) -> Iterator[ValidationError]:
-    """For oneOf/anyOf the deepest branch errors, so a bad field names its own path."""
-    if not error.context:
-        yield error
-        return
-    depth = max(len(e.absolute_path) for e in error.context)
-    if depth <= len(error.absolute_path):
-        yield error
-        return
-    for sub in error.context:
-        if len(sub.absolute_path) == depth:
-            yield from _leaves(sub)
-
-
 def validate_advisory(document: Any, schema: AdvisorySchema) -> list[SchemaError]:
     """Every schema error (JSON path, rule, message), sorted; empty when the document is valid."""
-    found: set[SchemaError] = set()
-    for error in _validator(schema).iter_errors(document):
-        for leaf in _leaves(error):
-            message = str(leaf.message)
-            message = message if len(message) <= 300 else message[:297] + "..."
-            found.add(SchemaError(json_path(leaf.absolute_path), str(leaf.validator), message))
-    return sorted(found)
+    return errors_of(_validator(schema), document)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT7
@@ -99,13 +100,18 @@ def _message(error: ValidationError) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def validate_record(record: Any, schema: SchemaName = "record") -> list[SchemaError]:
-    """Every schema error, de-duplicated and sorted by path; empty when the record is valid."""
+def errors_of(validator: Validator, document: Any) -> list[SchemaError]:
+    """Every schema error of `document`, de-duplicated and sorted by path: shared by every vendored schema."""
     found: set[SchemaError] = set()
-    for error in _validator(schema).iter_errors(record):
+    for error in validator.iter_errors(document):
         for leaf in _leaves(error):
             found.add(SchemaError(json_path(leaf.absolute_path), str(leaf.validator), _message(leaf)))
     return sorted(found)
+
+
+def validate_record(record: Any, schema: SchemaName = "record") -> list[SchemaError]:
+    """Every schema error, de-duplicated and sorted by path; empty when the record is valid."""
+    return errors_of(_validator(schema), record)
 
 
 def validate_file(path: str | Path, schema: SchemaName = "record") -> list[SchemaError]:
