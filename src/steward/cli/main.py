@@ -60,7 +60,7 @@ def git_root(start: Path) -> Path | None:
 
 
 # Commands live in their own modules; importing them registers them on `app`.
-from steward.cli import advisory_commands, commands, cve_commands  # noqa: E402, F401
+from steward.cli import advisory_commands, commands, cve_commands, triage_commands  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> int:

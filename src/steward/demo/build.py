@@ -16,6 +16,7 @@ from pathlib import Path
 
 from steward.app import App, open_app
 from steward.demo.stories import STORIES, VALID_EXTRA, Story
+from steward.demo.triage_story import play_triage
 from steward.domain.board import column_for
 from steward.domain.fields import set_field
 from steward.domain.labels import LabelContext
@@ -81,6 +82,7 @@ def build_demo(directory: Path, *, identity: str) -> Path:
         numbers: list[int] = []
         for story in STORIES:
             numbers.append(_play(app, story, numbers))
+        play_triage(app)
     finally:
         app.store.close()
     return directory.resolve()

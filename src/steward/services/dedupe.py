@@ -1,0 +1,267 @@
+"""`steward dedupe KEEP DROP` (spec §6.2, T6): merge two reports of one root cause into the kept tracker.
+
+Without `--apply` it only proposes: the blockers and the field-by-field diff of
+the kept body. A blocked pair writes nothing; an applied merge leaves the
+dropped tracker closed as a duplicate, so running it again proposes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from steward.app import App
+from steward.domain.fields import ParsedBody, field_value, set_field
+from steward.domain.lifecycle import RecordState, duplicate_effect
+from steward.domain.roles import Field, Label
+from steward.domain.rollup import notification_no_event
+from steward.domain.threads import LegacyThread, ThreadRef, parse_threads
+from steward.records.cwe_catalogue import lookup
+from steward.services.facts import parse_stored, tracker_facts
+from steward.services.rollup_log import write_rollup
+from steward.services.triage_decide import (
+    DraftPlan,
+    board_update,
+    cve_of,
+    label_change,
+    one_line,
+    ordered_labels,
+    plan_draft,
+    record_state,
+    thread_dates,
+    tracker_name,
+    tracker_url,
+    write_draft,
+)
+from steward.store import TrackerRow, Transaction
+from steward.triage.hard_stops import DedupeSide, dedupe_blockers
+from steward.triage.merge import MergeResult, merge_fields, report_line
+
+TERMINAL_NEXT = "none — terminal disposition."
+JSON_NOTE = "kept CVE JSON not regenerated here (run steward cve json to refresh it)"
+
+
+def cwe_is_ancestor(ancestor: int, child: int) -> bool:
+    """Whether `ancestor` is reachable from `child` through catalogue parents (offline index)."""
+    seen: set[int] = set()
+    todo = [child]
+    while todo:
+        entry = lookup(todo.pop())
+        if entry is None:
+            continue
+        for parent in entry.parents:
+            if parent == ancestor:
+                return True
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return False
+
+
+def passes_gate(app: App) -> bool:
+    """§7.1 `governance.cve_allocation_gate` for the acting user (the retract of a dropped CVE needs it)."""
+    gate = app.config.governance.cve_allocation_gate
+    member = app.config.roster.member(app.identity)
+    if member is None:
+        return False
+    roles = {str(r) for r in member.roles}
+    if gate == "pmc-member":
+        return "governance" in roles
+    if gate == "maintainer":
+        return "maintainer" in roles
+    return True
+
+
+@dataclass(frozen=True)
+class DedupeResult:
+    keep: int
+    drop: int
+    applied: bool
+    nothing_to_do: bool
+    blockers: tuple[str, ...]
+    diff: tuple[str, ...]
+    notes: tuple[str, ...]
+    notification: str
+    draft_key: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "keep": self.keep,
+            "drop": self.drop,
+            "applied": self.applied,
+            "nothing_to_do": self.nothing_to_do,
+            "blockers": list(self.blockers),
+            "diff": list(self.diff),
+            "notes": list(self.notes),
+            "notification": self.notification,
+            "draft_key": self.draft_key,
+        }
+
+
+def _ref(app: App, number: int) -> str:
+    return f"{tracker_name(app)}#{number}"
+
+
+def already_merged(app: App, keep: TrackerRow, drop: TrackerRow) -> bool:
+    """The dropped side is closed as a duplicate and the kept body carries its second-report block."""
+    marker = report_line(_ref(app, drop.number), tracker_url(app, drop.number), "").split(" — merged on", 1)[0]
+    return not drop.is_open and app.labels.of(Label.DUPLICATE) in drop.labels and marker in keep.body
+
+
+def _short(value: str | None) -> str:
+    return one_line(value, 80) if value else "_No response_"
+
+
+def _root_ids(*values: str | None) -> list[str]:
+    roots: list[str] = []
+    for value in values:
+        for line in parse_threads(value):
+            if isinstance(line, ThreadRef | LegacyThread) and line.message_id:
+                roots.append(line.message_id)
+    return roots
+
+
+@dataclass(frozen=True)
+class _Plan:
+    keep: TrackerRow
+    drop: TrackerRow
+    keep_body: str
+    merge: MergeResult
+    blockers: list[str]
+    draft: DraftPlan | None
+
+
+def _plan(
+    app: App, tx: Transaction, keep: TrackerRow, drop: TrackerRow, *, reason: str | None, summary: str | None
+) -> _Plan:
+    ctx = app.labels
+    kp, dp = parse_stored(keep, app.headings), parse_stored(drop, app.headings)
+    k_cve, d_cve = cve_of(keep, kp), cve_of(drop, dp)
+    k_facts = replace(tracker_facts(app, keep, kp), record_state=record_state(tx, k_cve))
+    d_facts = replace(tracker_facts(app, drop, dp), record_state=record_state(tx, d_cve))
+    sides = DedupeSide(k_facts, keep.created_at), DedupeSide(d_facts, drop.created_at)
+    blockers = [f"{b.rule}: {b.message}" for b in dedupe_blockers(*sides, ctx, passes_gate(app))]
+    if sides[0].has_cve(ctx) and sides[1].has_cve(ctx) and d_facts.record_state is not RecordState.RETRACTED:
+        blockers.append(
+            f"D-retract: both trackers have CVEs; retract the dropped one first (steward cve retract {drop.number} "
+            f"--reason 'merged into #{keep.number}'), then run dedupe again."
+        )
+    merge = _merge(app, tx, (keep, drop), (kp, dp), reason)
+    if summary:
+        fields = dict(merge.fields)
+        fields[Field.PUBLIC_SUMMARY] = summary.strip()
+        conflicts = tuple(c for c in merge.conflicts if c.field is not Field.PUBLIC_SUMMARY)
+        changed = tuple(dict.fromkeys([*merge.changed, Field.PUBLIC_SUMMARY]))
+        merge = MergeResult(fields, conflicts, merge.notes, changed)
+    blockers += [f"D-merge ({c.field.value}): {c.message}" for c in merge.conflicts if c.blocker]
+    body = keep.body
+    if not blockers:
+        for role in merge.changed:
+            body = set_field(body, role, merge.fields.get(role) or "", app.headings)
+    draft = None
+    if not blockers:
+        values = {"DUPLICATE_OF": k_cve} if k_cve else {}
+        draft = plan_draft(app, tx, drop, dp, template="duplicate-report", values=values, target=str(keep.number))
+    return _Plan(keep, drop, body, merge, blockers, draft)
+
+
+def _merge(
+    app: App,
+    tx: Transaction,
+    pair: tuple[TrackerRow, TrackerRow],
+    parsed: tuple[ParsedBody, ParsedBody],
+    reason: str | None,
+) -> MergeResult:
+    keep, drop = pair
+    kp, dp = parsed
+    scheme = app.config.product.version_scheme
+    scheme_for: Callable[[str | None], str] = lambda _package: scheme  # noqa: E731
+    roots = _root_ids(field_value(kp, Field.SECURITY_THREAD), field_value(dp, Field.SECURITY_THREAD))
+    default_reason = f"same root cause, confirmed by @{app.identity} with steward dedupe {keep.number} {drop.number}"
+    return merge_fields(
+        {role: field_value(kp, role) for role in Field},
+        {role: field_value(dp, role) for role in Field},
+        keep_ref=_ref(app, keep.number),
+        drop_ref=_ref(app, drop.number),
+        drop_url=tracker_url(app, drop.number),
+        date=app.now().date(),
+        reason=(reason or "").strip() or default_reason,
+        headline=drop.title,
+        scheme_for=scheme_for,
+        cwe_is_ancestor=cwe_is_ancestor,
+        patterns=app.patterns,
+        thread_dates=thread_dates(tx, roots),
+    )
+
+
+def _diff(app: App, plan: _Plan) -> list[str]:
+    kp = parse_stored(plan.keep, app.headings)
+    return [
+        f"{app.headings[role]}: {_short(field_value(kp, role))} → {_short(plan.merge.fields.get(role))}"
+        for role in plan.merge.changed
+    ]
+
+
+def dedupe(
+    app: App, keep: int, drop: int, *, apply: bool, reason: str | None = None, summary: str | None = None
+) -> DedupeResult:
+    """Propose (or, with `apply`, apply) the merge of DROP into KEEP; blockers refuse with exit 3."""
+    app.member()
+    with app.store.transaction(app.slug, actor=app.identity, command="dedupe") as tx:
+        keep_row, drop_row = tx.get_tracker(keep), tx.get_tracker(drop)
+        if keep != drop and already_merged(app, keep_row, drop_row):
+            return DedupeResult(keep, drop, False, True, (), (), (), notification_no_event())
+        plan = _plan(app, tx, keep_row, drop_row, reason=reason, summary=summary)
+        notes = [one_line(n) for n in plan.merge.notes]
+        notes += [f"{c.field.value}: {c.message} (kept side used)" for c in plan.merge.conflicts if not c.blocker]
+        notes.append(JSON_NOTE)
+        diff = _diff(app, plan) if not plan.blockers else []
+        notification = plan.draft.notification if plan.draft is not None else notification_no_event()
+        result = DedupeResult(keep, drop, False, False, tuple(plan.blockers), tuple(diff), tuple(notes), notification)
+        if plan.blockers or not apply:
+            return result
+        key = _apply(app, tx, plan, diff)
+    return replace(result, applied=True, draft_key=key)
+
+
+def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | None:
+    """§6.2 order: kept body → duplicate + close on the dropped → draft → both rollups."""
+    keep, drop = plan.keep, plan.drop
+    tx.update_tracker(keep.number, body=plan.keep_body)
+    tx.audit(keep.number, f"{keep.number}:merge-from:{drop.number}", keep.body, plan.keep_body)
+    effect = duplicate_effect(tracker_facts(app, drop), app.labels, pair_clear=True)
+    labels = ordered_labels(drop, effect.labels)
+    column, board_item = board_update(app, drop, effect)
+    scopes = app.labels.scope_labels(effect.labels)
+    tx.update_tracker(
+        drop.number,
+        labels=labels,
+        closed=True,
+        close_reason="not planned",
+        board_column=column,
+        scope=scopes[0] if len(scopes) == 1 else None,
+    )
+    tx.audit(drop.number, f"{drop.number}:T6:into:{keep.number}", list(drop.labels), labels)
+    key = write_draft(app, tx, drop.number, plan.draft) if plan.draft is not None else None
+    write_rollup(
+        tx,
+        app,
+        drop.number,
+        action=f"Merge (dropped) (into #{keep.number})",
+        headline=f"Merged into #{keep.number} as the same root cause; closed as duplicate.",
+        items=[f"labels {label_change(effect)} (T6)", "closed not planned", board_item],
+        next_move=TERMINAL_NEXT,
+        notification=plan.draft.notification if plan.draft is not None else notification_no_event(),
+    )
+    write_rollup(
+        tx,
+        app,
+        keep.number,
+        action=f"Merge (kept) (from #{drop.number})",
+        headline=f"#{drop.number} merged in as a second independent report.",
+        items=[*(f"field {line}" for line in diff)] or ["no field changed"],
+        next_move="unchanged",
+        notification=notification_no_event(),
+    )
+    return key
