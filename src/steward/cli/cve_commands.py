@@ -118,3 +118,74 @@ def cve_validate(
             f"{len(invalid)} of {len(reports)} file(s) do not validate; first: {first.path}: {first.errors[0].path}: "
             f"{first.errors[0].rule}."
         )
+
+
+@cve_app.command("allocate")
+def cve_allocate(
+    tracker: Annotated[int, typer.Argument(help="Tracker number.")],
+    cve_id: Annotated[str | None, typer.Option("--cve-id", help="Wire an id allocated elsewhere.")] = None,
+    no_sync: Annotated[bool, typer.Option("--no-sync", help="Do not run sync on the tracker afterwards.")] = False,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Allocate a CVE (or wire one) for a valid tracker: gate, blockers, field, label, JSON block, draft."""
+    from steward.services import cve_allocation
+
+    done = cve_allocation.allocate(open_app(config), tracker, cve_id)
+    if done.title.changed:
+        output.plain(f"title: {done.title.original!r} → {done.title.title!r}")
+    if done.manual is not None:
+        output.plain(str(done.manual))
+        if done.manual.text:
+            output.plain(done.manual.text)
+        output.plain(f"Then wire the id: steward cve allocate {tracker} --cve-id CVE-YYYY-NNNN")
+        return
+    if done.pending is not None:
+        output.plain(f"Allocation requested ({done.pending.ref}); wire the id later with --cve-id.")
+        return
+    output.plain(f"#{tracker}: {done.cve_id} allocated.")
+    if done.push_note:
+        output.plain(done.push_note)
+    if done.notification:
+        output.plain(done.notification)
+    output.plain(f"next: steward sync {tracker}" if not no_sync else "sync skipped (--no-sync).")
+
+
+@cve_app.command("push")
+def cve_push(
+    tracker: Annotated[int, typer.Argument(help="Tracker number.")],
+    allow_product_change: Annotated[
+        bool, typer.Option("--allow-product-change", help="Let the push change affected products.")
+    ] = False,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Regenerate the record, validate it strictly and push it (never public, never a lower state)."""
+    from steward.services import cve_allocation
+
+    output.plain(cve_allocation.push(open_app(config), tracker, allow_product_change=allow_product_change))
+
+
+@cve_app.command("publish")
+def cve_publish(
+    tracker: Annotated[int, typer.Argument(help="Tracker number.")],
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Make the record public (needs a vendor-advisory reference)."""
+    from steward.services import cve_allocation
+
+    output.plain(cve_allocation.publish(open_app(config), tracker))
+
+
+@cve_app.command("retract")
+def cve_retract(
+    tracker: Annotated[int, typer.Argument(help="Tracker number.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the record is retracted.")] = "",
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Retract a non-public record (governance gate)."""
+    from steward.services import cve_allocation
+
+    output.plain(cve_allocation.retract(open_app(config), tracker, reason))

@@ -25,7 +25,6 @@ from steward.domain.lifecycle import (
     TrackerFacts,
     close_effect,
     close_out_effect,
-    cve_allocated_effect,
     duplicate_effect,
     fix_released_effect,
     pr_created_effect,
@@ -37,6 +36,7 @@ from steward.domain.roles import Column, Field, Label
 from steward.domain.rollup import notification_no_reporter
 from steward.domain.versions import NEXT, parse_affected
 from steward.errors import UsageError
+from steward.services import cve_allocation
 from steward.services.facts import tracker_facts
 from steward.services.project_init import init_project
 from steward.services.rollup_log import write_rollup
@@ -185,17 +185,7 @@ def _play(app: App, story: Story, numbers: list[int]) -> int:
                 fields=VALID_EXTRA,
             )
         elif step == "cve":
-            with app.store.transaction(app.slug, actor=app.identity, command="demo cve") as tx:
-                cve = f"CVE-2099-{tx.next_counter('demo-cve', 10001)}"
-            _advance(
-                app,
-                n,
-                lambda f: cve_allocated_effect(f, ctx, gate_passed=True),
-                action=f"CVE allocated ({cve})",
-                headline=f"{cve} issued by the demo CNA tool.",
-                fields={Field.CVE_TOOL_LINK: cve},
-                cve_id=cve,
-            )
+            cve = cve_allocation.allocate(app, n, None).cve_id or ""
         elif step == "pr":
             pr = 400 + n
             url = f"https://github.com/{app.config.tracker.upstream_repo}/pull/{pr}"
@@ -241,6 +231,8 @@ def _play(app: App, story: Story, numbers: list[int]) -> int:
                 fields={Field.PUBLIC_ADVISORY_URL: url},
             )
         elif step == "closed":
+            cve_allocation.push(app, n)
+            cve_allocation.publish(app, n)
             _advance(
                 app,
                 n,

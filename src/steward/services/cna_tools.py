@@ -1,0 +1,64 @@
+"""Build the configured CNA tool (spec §7.3) with its local records kept in the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.app import App
+from steward.cna import registry
+from steward.cna.interface import CveTool, Record
+from steward.config.secrets import resolve_secret
+from steward.domain.lifecycle import RecordState
+from steward.errors import Refused
+from steward.store import Transaction
+
+DEMO_COUNTER = "demo-cve"
+
+
+class StoreRecords:
+    """The `DemoState` / `LocalRecords` of the adapters, inside the caller's transaction."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def get(self, cve_id: str) -> tuple[RecordState, Record] | None:
+        row = self._tx.get_record_state(cve_id)
+        return None if row is None else (RecordState(row.state), row.record)
+
+    def put(self, cve_id: str, state: RecordState, record: Record) -> None:
+        self._tx.put_record_state(cve_id, state.value, record)
+
+    def next_id(self, start: int = 10001) -> int:
+        return self._tx.next_counter(DEMO_COUNTER, start)
+
+
+def tool_for(app: App, tx: Transaction) -> CveTool:
+    config = app.config
+    authority = config.cve_authority
+    name = registry.canonical(authority.tool)
+    options: dict[str, Any]
+    if name == "demo":
+        options = {"state": StoreRecords(tx), "is_demo": config.project_kind == "demo"}
+    elif name == "none":
+        options = {}
+    elif name == "mitre-form":
+        options = {"store": StoreRecords(tx)}
+        if authority.allocate_url:
+            options["form_url"] = str(authority.allocate_url)
+    elif name == "vulnogram":
+        vulnogram = authority.vulnogram
+        if not vulnogram.base_url:
+            raise Refused("cve_authority.vulnogram.base_url is not set; set it in project.yml to use vulnogram.")
+        options = {
+            "base_url": str(vulnogram.base_url),
+            "allocate_url": str(authority.allocate_url or vulnogram.base_url),
+            "pmc": vulnogram.pmc or config.project,
+            "list_id": config.security_inbox.address,
+            "token": resolve_secret(vulnogram.token, "cve_authority.vulnogram.token"),
+        }
+    else:
+        raise Refused(
+            f"cve_authority.tool {authority.tool!r} is not wired to commands in this build yet; allocate in the "
+            f"tool and wire the id with `steward cve allocate ID --cve-id CVE-…`."
+        )
+    return registry.create(name, **options)
