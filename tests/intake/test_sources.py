@@ -153,8 +153,7 @@ def test_open_source(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("uri", "fragment"),
     [
-        ("imap://mail.example.org/INBOX", "IMAP is not built yet"),
-        ("imaps://mail.example.org/INBOX", "IMAP is not built yet"),
+        ("imap://mail.example.org/INBOX", "needs both a user and a host"),
         ("pop3://mail.example.org", "is not understood"),
         ("/just/a/path", "is not understood"),
         ("mbox:", "names no path"),
@@ -165,6 +164,12 @@ def test_open_source(tmp_path: Path) -> None:
 def test_open_source_errors(uri: str, fragment: str) -> None:
     with pytest.raises(UsageError, match=fragment):
         open_source(uri)
+
+
+def test_imap_password_never_from_the_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STEWARD_IMAP_PASSWORD", raising=False)
+    with pytest.raises(UsageError, match="STEWARD_IMAP_PASSWORD"):
+        open_source("imaps://alex@mail.example.org/INBOX")
 
 
 def test_maildir_without_cur_or_new_is_refused(tmp_path: Path) -> None:

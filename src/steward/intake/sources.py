@@ -184,14 +184,19 @@ class MaildirSource:
         return _fetch(self, message_id)
 
 
-def open_source(uri: str) -> MailSource:
-    """`mbox:PATH` or `maildir:PATH` (a leading `~` is expanded); anything else is a usage error."""
+def open_source(uri: str, *, password_ref: str = "env:STEWARD_IMAP_PASSWORD") -> MailSource:
+    """`mbox:PATH`, `maildir:PATH` (a leading `~` is expanded) or `imap[s]://user@host:port/FOLDER`.
+
+    The IMAP password comes from `password_ref` (environment or keyring), never from the URI or argv.
+    """
     scheme, sep, rest = uri.partition(":")
     scheme = scheme.strip().lower()
     if scheme in ("imap", "imaps"):
-        raise UsageError(
-            f"mail source {uri!r}: IMAP is not built yet; export the mailbox and use mbox:PATH or maildir:PATH."
-        )
+        import os
+
+        from steward.intake.imap_source import open_imap_source
+
+        return open_imap_source(uri, os.environ, password_ref=password_ref)
     if not sep or scheme not in ("mbox", "maildir"):
         raise UsageError(f"mail source {uri!r} is not understood; write mbox:PATH or maildir:PATH.")
     if not rest.strip():
