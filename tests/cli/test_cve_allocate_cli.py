@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,35 @@ def test_push_publish_retract_guards(demo: Path, run: Run) -> None:
     assert run("cve", "push", n).code == 3, "retracted is terminal"
     public = next(t for t in run("list", "--json").json()["trackers"] if t["state"] == "closed-announced")
     assert run("cve", "retract", str(public["number"]), "--reason", "x").code == 3
+
+
+def test_email_request_path_drafts_the_request(project: Path, run: Run) -> None:
+    path = project / ".steward" / "project.yml"
+    text = path.read_text()
+    text = text.replace("security@quill-wort.invalid", "security@quill-wort.example.org")
+    text = text.replace(
+        "  tool: none\n",
+        "  tool: none\n  allocation_path: email-request\n  request_address: cna@foundation.example.org\n",
+    )
+    path.write_text(text)
+    assert (
+        run("new", "--title", "Loader follows symlinks outside the search path", "--field", "severity=high").code == 0
+    )
+    app = open_app(path)
+    scope = sorted(app.labels.scopes)[0]
+    with app.store.transaction(app.slug, actor="alex", command="test") as tx:
+        tx.update_tracker(1, labels=["security issue", "TLP:AMBER+STRICT", scope])
+    app.store.close()
+    result = run("cve", "allocate", "1")
+    assert result.code == 0, result.err
+    drafts = list((project / ".steward" / "drafts" / ".Drafts" / "cur").iterdir())
+    assert len(drafts) == 1
+    message = email.message_from_bytes(drafts[0].read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "CVE request for Quill Wort: Loader follows symlinks outside the search path"
+    assert message["To"] == "cna@foundation.example.org"
+    assert message["Cc"] == "security@quill-wort.example.org"
+    assert run("cve", "allocate", "1").code == 0
+    assert len(list((project / ".steward" / "drafts" / ".Drafts" / "cur").iterdir())) == 1, "no second draft"
+    wired = run("cve", "allocate", "1", "--cve-id", "CVE-2026-12345")
+    assert wired.code == 0, wired.err
+    assert run("show", "1", "--json").json()["cve_id"] == "CVE-2026-12345"

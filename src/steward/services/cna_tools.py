@@ -56,9 +56,47 @@ def tool_for(app: App, tx: Transaction) -> CveTool:
             "list_id": config.security_inbox.address,
             "token": resolve_secret(vulnogram.token, "cve_authority.vulnogram.token"),
         }
+    elif name == "cve-services":
+        options = {"api": _cve_services_api(app), "store": StoreRecords(tx)}
+    elif name == "ghsa":
+        options = _ghsa_options(app, tx)
     else:
-        raise Refused(
-            f"cve_authority.tool {authority.tool!r} is not wired to commands in this build yet; allocate in the "
-            f"tool and wire the id with `steward cve allocate ID --cve-id CVE-…`."
-        )
+        options = {}
     return registry.create(name, **options)
+
+
+def _cve_services_api(app: App) -> Any:
+    block = app.config.cve_authority.cve_services
+    key = resolve_secret(block.api_key, "cve_authority.cve_services.api_key")
+    if not (block.org and block.user and key):
+        raise Refused(
+            "cve_authority.cve_services needs org, user and api_key (a secret reference that resolves); "
+            "set them in project.yml and the referenced environment variable or keyring entry."
+        )
+    try:
+        from cvelib.cve_api import CveApi  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        raise Refused("the cve-services tool needs the cvelib package: pip install 'steward[cve-services]'.") from None
+    return CveApi(username=block.user, org=block.org, api_key=key, env=block.env or "prod")
+
+
+def _ghsa_options(app: App, tx: Transaction) -> dict[str, Any]:
+    repo = app.config.cve_authority.ghsa.repo or app.config.tracker.upstream_repo
+    token = resolve_secret("env:GITHUB_TOKEN", "cve_authority.ghsa (GITHUB_TOKEN)")
+    if not token:
+        raise Refused("the ghsa tool needs a GitHub token with advisory rights in GITHUB_TOKEN.")
+    try:
+        from githubkit import GitHub
+    except ImportError:
+        raise Refused("the ghsa tool needs the githubkit package: pip install 'steward[github]'.") from None
+    owner, _, name = repo.partition("/")
+    scheme = app.config.product.version_scheme
+    ecosystem = {"pep440": "pip", "semver": "npm", "maven": "maven"}.get(scheme, "other")
+    return {
+        "github": GitHub(token),
+        "store": StoreRecords(tx),
+        "owner": owner,
+        "repo": name,
+        "ecosystem": ecosystem,
+        "package": app.config.product.package_name,
+    }

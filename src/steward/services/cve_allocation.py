@@ -100,6 +100,8 @@ def allocate(app: App, number: int, cve_id: str | None) -> Allocation:
             f"({app.config.governance.cve_allocation_gate}); paste this on the tracker or thread: "
             f"{relay_message(app, title)}"
         )
+    if cve_id is None and app.config.cve_authority.allocation_path == "email-request":
+        return _email_request(app, row, cascade, title)
     if cve_id is None:
         with app.store.transaction(app.slug, actor=app.identity, command="cve allocate") as tx:
             tool = tool_for(app, tx)
@@ -122,6 +124,45 @@ def allocate(app: App, number: int, cve_id: str | None) -> Allocation:
                 return Allocation(number, cascade, None, pending=answer)
             cve_id = answer
     return _wire(app, number, cve_id, cascade)
+
+
+def _email_request(app: App, row: TrackerRow, cascade: TitleResult, title: str) -> Allocation:
+    """§11.9: a draft to the foundation CNA; the id in its reply is wired later with --cve-id."""
+    from steward.comms.drafts import Draft, check_recipients, header_value, steward_key
+    from steward.services.triage_decide import drafts_sink
+
+    address = app.config.cve_authority.request_address
+    if not address:
+        raise Refused("cve_authority.allocation_path is email-request but request_address is not set; set it.")
+    product = app.config.product.name
+    subject = header_value(f"CVE request for {product}: {title}")
+    tlp = (app.labels.tlp_labels(row.labels) or [app.config.disclosure.default_tlp])[0]
+    check_recipients(app.config, [address], tlp, advisory_after_release=False)
+    lines = [tlp, "", f"Please allocate a CVE for {product}: {title}.", "", signature_of(app)]
+    if app.config.project_kind == "demo":
+        lines.insert(0, "FICTIONAL DEMO DATA — not a real project or vulnerability.")
+    with app.store.transaction(app.slug, actor=app.identity, command="cve allocate") as tx:
+        key = steward_key(tx.get_secret(), f"{app.slug}#{row.number}|cve-request|{title}")
+        draft = Draft(
+            key=key, to=(address,), cc=(app.config.security_inbox.address,), subject=subject, in_reply_to=None,
+            references=(), body="\n".join(lines) + "\n", headers=(("X-Steward-Key", key),),
+        )  # fmt: skip
+        sink_id = drafts_sink(app).put(draft)
+        tx.put_draft(key, template="cve-request", tracker=row.number, sink_id=sink_id, state="written")
+        tx.audit(row.number, f"{row.number}:cve-request", None, {"key": key, "to": address})
+        write_rollup(
+            tx, app, row.number, action="CVE allocated (requested by e-mail)",
+            headline=f"CVE request drafted to {address}.", items=[f"draft {key}: {subject}"],
+            next_move=f"paste the id from the reply — @{app.identity} (steward cve allocate {row.number} --cve-id …)",
+            notification=notification_no_event(),
+        )  # fmt: skip
+    return Allocation(row.number, cascade, None, pending=Pending(ref=key, note=f"request drafted to {address}"))
+
+
+def signature_of(app: App) -> str:
+    from steward.comms.canned import signature
+
+    return signature(app.config)
 
 
 def _scope(app: App, row: TrackerRow) -> str:
