@@ -71,9 +71,14 @@ class DraftSink(Protocol):
         ...
 
 
+_POLICY = policy.default.clone(max_line_length=998)
+"""Fold only past RFC 5322's hard limit: the stdlib's 78-column folding can put a subject on a continuation line,
+which some readers show with a leading space."""
+
+
 def to_message(draft: Draft) -> EmailMessage:
     """The RFC 5322 message of a draft; every header value is folded to one line first, so none can inject another."""
-    message = EmailMessage(policy=policy.default)
+    message = EmailMessage(policy=_POLICY)
     message["To"] = ", ".join(header_value(a) for a in draft.to)
     if draft.cc:
         message["Cc"] = ", ".join(header_value(a) for a in draft.cc)
