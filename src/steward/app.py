@@ -74,6 +74,17 @@ class App:
             )
         return found
 
+    def passes_allocation_gate(self) -> bool:
+        """`governance.cve_allocation_gate` for the acting user (§7.1); also guards retraction and T7 by hand."""
+        member = self.config.roster.member(self.identity)
+        if member is None:
+            return False
+        roles = {str(r) for r in member.roles}
+        wanted = {"pmc-member": "governance", "maintainer": "maintainer"}.get(
+            self.config.governance.cve_allocation_gate
+        )
+        return wanted is None or wanted in roles
+
     def now(self) -> datetime:
         return self.clock()
 

@@ -8,12 +8,12 @@ publish a record that does not point at the vendor advisory.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from steward.cna.interface import ORDER, AlreadyPublic, Diff, GuardRefused, InvalidState, Record
 from steward.domain.lifecycle import RecordState
+from steward.records.validate import json_path
 
 VENDOR_ADVISORY = "vendor-advisory"
 _PRODUCT_KEYS = ("vendor", "product", "packageName", "collectionURL", "repo")
@@ -161,18 +161,6 @@ def with_rejection(record: Record, reason: str) -> Record:
     return out
 
 
-def _json_path(parts: tuple[str | int, ...]) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
-    return out
-
-
 def _leaves(value: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     if isinstance(value, Mapping) and value:
         for key, sub in value.items():
@@ -190,9 +178,9 @@ def diff_records(
     """Leaf-level JSON-path diff of two records plus the state move, if any."""
     before = dict(_leaves(old or {}))
     after = dict(_leaves(new))
-    added = tuple(_json_path(p) for p in after if p not in before)
-    removed = tuple(_json_path(p) for p in before if p not in after)
-    changed = tuple(_json_path(p) for p in after if p in before and before[p] != after[p])
+    added = tuple(json_path(p) for p in after if p not in before)
+    removed = tuple(json_path(p) for p in before if p not in after)
+    changed = tuple(json_path(p) for p in after if p in before and before[p] != after[p])
     moved = (old_state, new_state) if old_state and new_state and old_state != new_state else None
     return Diff(added=added, removed=removed, changed=changed, state_change=moved)
 

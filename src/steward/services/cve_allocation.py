@@ -24,16 +24,6 @@ from steward.services.trackers import normalised_title
 from steward.store import TrackerRow, Transaction
 
 
-def gate_passes(app: App) -> bool:
-    """§7.1 `governance.cve_allocation_gate` for the acting user."""
-    gate = app.config.governance.cve_allocation_gate
-    member = app.config.roster.member(app.identity)
-    if member is None:
-        return False
-    roles = {str(r) for r in member.roles}
-    return {"pmc-member": "governance" in roles, "maintainer": "maintainer" in roles}.get(gate, True)
-
-
 def relay_message(app: App, title: str) -> str:
     """What a user who fails the gate pastes on the tracker or thread (§7.1)."""
     wanted = {"pmc-member": "governance", "maintainer": "maintainer"}.get(app.config.governance.cve_allocation_gate)
@@ -94,7 +84,7 @@ def allocate(app: App, number: int, cve_id: str | None) -> Allocation:
         raise Refused(f"tracker #{number} already has a CVE ({row.cve_id or 'in its CVE tool link'}); §7.1 blocker.")
     cascade = normalised_title(app, row.title)
     title = cascade.original if cascade.over_strip else cascade.title
-    if not gate_passes(app):
+    if not app.passes_allocation_gate():
         raise Refused(
             f"{app.identity} does not pass governance.cve_allocation_gate "
             f"({app.config.governance.cve_allocation_gate}); paste this on the tracker or thread: "
@@ -285,7 +275,7 @@ def retract(app: App, number: int, reason: str) -> str:
     app.member()
     if not reason.strip():
         raise UsageError("steward cve retract needs --reason TEXT.")
-    if not gate_passes(app):
+    if not app.passes_allocation_gate():
         raise Refused(f"{app.identity} does not pass governance.cve_allocation_gate, which retraction needs (§7.1).")
     with app.store.transaction(app.slug, actor=app.identity, command="cve retract") as tx:
         tool, _row, cve_id = tool_and_tracker(app, tx, number)

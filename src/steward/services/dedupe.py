@@ -59,20 +59,6 @@ def cwe_is_ancestor(ancestor: int, child: int) -> bool:
     return False
 
 
-def passes_gate(app: App) -> bool:
-    """§7.1 `governance.cve_allocation_gate` for the acting user (the retract of a dropped CVE needs it)."""
-    gate = app.config.governance.cve_allocation_gate
-    member = app.config.roster.member(app.identity)
-    if member is None:
-        return False
-    roles = {str(r) for r in member.roles}
-    if gate == "pmc-member":
-        return "governance" in roles
-    if gate == "maintainer":
-        return "maintainer" in roles
-    return True
-
-
 @dataclass(frozen=True)
 class DedupeResult:
     keep: int
@@ -141,7 +127,7 @@ def _plan(
     k_facts = replace(tracker_facts(app, keep, kp), record_state=record_state(tx, k_cve))
     d_facts = replace(tracker_facts(app, drop, dp), record_state=record_state(tx, d_cve))
     sides = DedupeSide(k_facts, keep.created_at), DedupeSide(d_facts, drop.created_at)
-    blockers = [f"{b.rule}: {b.message}" for b in dedupe_blockers(*sides, ctx, passes_gate(app))]
+    blockers = [f"{b.rule}: {b.message}" for b in dedupe_blockers(*sides, ctx, app.passes_allocation_gate())]
     if sides[0].has_cve(ctx) and sides[1].has_cve(ctx) and d_facts.record_state is not RecordState.RETRACTED:
         blockers.append(
             f"D-retract: both trackers have CVEs; retract the dropped one first (steward cve retract {drop.number} "

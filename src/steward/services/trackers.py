@@ -133,7 +133,7 @@ def edit_labels(app: App, number: int, add: Sequence[str], remove: Sequence[str]
         row = tx.get_tracker(number)
         parse_stored(row, app.headings)
         facts = tracker_facts(app, row)
-        edit = check_label_edit(facts, app.labels, add, remove, gate_passed=_gate(app))
+        edit = check_label_edit(facts, app.labels, add, remove, gate_passed=app.passes_allocation_gate())
         if edit.new_labels == facts.labels:
             return Relabelled(row, edit, changed=False)
         kept = [name for name in row.labels if name in edit.new_labels]
@@ -160,17 +160,3 @@ def edit_labels(app: App, number: int, add: Sequence[str], remove: Sequence[str]
         )
         row = tx.get_tracker(number)
     return Relabelled(row, edit, changed=True)
-
-
-def _gate(app: App) -> bool:
-    """§7.1 gate for the acting user, needed when a label edit is T7."""
-    gate = app.config.governance.cve_allocation_gate
-    member = app.config.roster.member(app.identity)
-    if member is None:
-        return False
-    roles = {str(r) for r in member.roles}
-    if gate == "pmc-member":
-        return "governance" in roles
-    if gate == "maintainer":
-        return "maintainer" in roles
-    return True
