@@ -191,7 +191,7 @@ def test_demo_triage_story_makes_three_threaded_drafts(tmp_path: Path, monkeypat
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(build, "play_triage", lambda app: None)  # the demo itself plays the story; play it here once
-    root = build.build_demo(tmp_path / "demo", identity="alex")
+    root = build.build_demo(tmp_path / "demo", identity="alex", with_inbox=False)
     app = open_app(root / ".steward" / "project.yml", env={"STEWARD_IDENTITY": "alex"})
     try:
         story = play_triage(app)

@@ -60,7 +60,14 @@ def git_root(start: Path) -> Path | None:
 
 
 # Commands live in their own modules; importing them registers them on `app`.
-from steward.cli import advisory_commands, commands, cve_commands, triage_commands  # noqa: E402, F401
+from steward.cli import (  # noqa: E402, F401
+    advisory_commands,
+    commands,
+    cve_commands,
+    import_commands,
+    import_files_commands,
+    triage_commands,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

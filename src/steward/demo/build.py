@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from steward.app import App, open_app
+from steward.demo.import_story import play_import
 from steward.demo.stories import STORIES, VALID_EXTRA, Story
 from steward.demo.triage_story import play_triage
 from steward.domain.board import column_for
@@ -64,7 +65,8 @@ def _clear(directory: Path) -> None:
         raise UsageError(f"{directory} exists and is not a steward demo; pass --dir with an empty or new folder.")
 
 
-def build_demo(directory: Path, *, identity: str) -> Path:
+def build_demo(directory: Path, *, identity: str, with_inbox: bool = True) -> Path:
+    """`with_inbox=False` stops before the bundled inbox is imported (tests import it themselves)."""
     _clear(directory)
     directory.mkdir(parents=True, exist_ok=True)
     init_project(
@@ -83,6 +85,8 @@ def build_demo(directory: Path, *, identity: str) -> Path:
         for story in STORIES:
             numbers.append(_play(app, story, numbers))
         play_triage(app)
+        if with_inbox:
+            play_import(app)
     finally:
         app.store.close()
     return directory.resolve()

@@ -719,8 +719,13 @@ def _values(item: Proposed, template: str, *, urls: Sequence[str] = ()) -> dict[
 
 def _direct_route(app: App, item: Proposed) -> Route | str:
     emails = {e.casefold() for m in app.config.roster.members for e in m.emails}
-    if item.root.from_addr and item.root.from_addr.casefold() in emails:
+    address = (item.root.from_addr or "").casefold()
+    if address and address in emails:
         return notification_reporter_on_team()
+    domain = address.rpartition("@")[2].rstrip(".")
+    if not domain or domain == "invalid" or domain.endswith(".invalid"):
+        # Inbound mail from an address that cannot receive mail is one item without a route, not a config error.
+        return notification_no_reporter("the root message's From: address cannot receive mail")
     return Route("direct")
 
 

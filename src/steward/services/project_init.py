@@ -23,6 +23,7 @@ drafts/
 pii*
 decrypted/
 exports/
+scan-reports/
 """
 
 
