@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from triage_fixtures import (
     SCOPE,
     Run,
@@ -27,14 +24,7 @@ from triage_fixtures import (
     write,
 )
 
-from steward.cli.triage_commands import (
-    ACTIONS_BARE,
-    ACTIONS_WITH_ARG,
-    Directive,
-    confirmation,
-    parse_selection,
-    render_selection,
-)
+from steward.cli.triage_commands import Confirmation, confirmation
 from steward.domain.roles import Field
 from steward.errors import UsageError
 
@@ -435,40 +425,7 @@ def test_split_proposes_then_creates(project: Path, run: Run) -> None:
     assert "Split (cli)" in rollup(project, n)
 
 
-# ---------------------------------------------------------------- the §5.13 selector (property tests)
-
-_num = st.integers(min_value=1, max_value=999)
-_range = st.tuples(_num, _num).map(lambda p: (min(p), max(p)))
-_ranges = st.lists(_range, min_size=1, max_size=4).map(tuple)
-_arg = (
-    st.text(st.characters(blacklist_characters="\\\n\r", blacklist_categories=("Cs", "Cc")), min_size=1)
-    .map(str.strip)
-    .filter(bool)
-)
-_directive = st.one_of(
-    st.just(Directive("all")),
-    st.just(Directive("none")),
-    _ranges.map(lambda r: Directive("skip", r)),
-    _ranges.map(lambda r: Directive("list", r)),
-    st.builds(lambda n, a: Directive("action", item=n, action=a), _num, st.sampled_from(ACTIONS_BARE)),
-    st.builds(
-        lambda n, a, arg: Directive("action", item=n, action=a, arg=arg),
-        _num,
-        st.sampled_from(ACTIONS_WITH_ARG),
-        _arg,
-    ),
-)
-
-
-@given(st.lists(_directive, min_size=1, max_size=5).map(tuple))
-def test_selector_parse_of_render_is_identity(directives: tuple[Directive, ...]) -> None:
-    assert parse_selection(render_selection(directives)) == directives
-
-
-@given(st.text(max_size=80))
-def test_selector_never_crashes(text: str) -> None:
-    with contextlib.suppress(UsageError):
-        parse_selection(text)
+# ---------------------------------------------------------------- what --apply means for the one-item proposal
 
 
 @pytest.mark.parametrize(
@@ -494,3 +451,22 @@ def test_edit_value_keeps_escaped_semicolons() -> None:
     chosen = confirmation(r"1:edit explanation=a\; b;1", 1, edit_fields=("explanation",))
     assert chosen.apply
     assert chosen.edit("explanation") == "a; b"
+
+
+def test_without_apply_nothing_is_confirmed() -> None:
+    assert confirmation(None, 1, edit_fields=("explanation",)) == Confirmation(False)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("1:edit title=x", "this command takes explanation=<text>"),
+        ("1:merge #4", "does not apply to this command"),
+        ("1:frobnicate", "not a selector directive"),
+    ],
+)
+def test_selections_this_command_cannot_use_are_exit_2(text: str, fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        confirmation(text, 1, edit_fields=("explanation",))
+    assert caught.value.exit_code == 2
+    assert fragment in str(caught.value)

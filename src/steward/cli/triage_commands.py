@@ -1,8 +1,7 @@
-"""`steward triage`, `steward dedupe` and `steward comment` (design §4), and the §5.13 `--apply` selector they read."""
+"""`steward triage`, `steward dedupe` and `steward comment` (design §4), and what their one-item `--apply` means."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.errors import Refused, UsageError
 from steward.intake.display import safe_terminal
+from steward.services import selector as sel
 from steward.services.dedupe import dedupe as dedupe_pair
 from steward.services.triage_decide import DecisionRequest, DecisionResult, concur, decide, post_comment, propose
 from steward.services.triage_evidence import gather_evidence, render_evidence
@@ -22,117 +22,7 @@ from steward.triage.quorum import Decision
 
 MAX_FILE = 1024 * 1024
 
-# ---------------------------------------------------------------- the §5.13 selector
-
-ACTIONS_WITH_ARG = ("edit", "canned", "reject-with-canned", "reject-with-public-fix", "merge", "link", "bucket")
-ACTIONS_BARE = ("all", "skip", "silent", "trust-relay", "force-sync")
-_N = re.compile(r"[1-9][0-9]*\Z")
-_RANGE = re.compile(r"([1-9][0-9]*)(?:-([1-9][0-9]*))?\Z")
-
-Ranges = tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True)
-class Directive:
-    """One `;`-separated directive: `all`, `none`, a list, `skip <list>` or `N:<action> [arg]`."""
-
-    kind: str
-    ranges: Ranges = ()
-    item: int | None = None
-    action: str | None = None
-    arg: str | None = None
-
-
-def _split_unescaped(text: str) -> list[str]:
-    parts, current, escaped = [], [], False
-    for char in text:
-        if escaped:
-            current.append(char if char == ";" else "\\" + char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ";":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    if escaped:
-        current.append("\\")
-    parts.append("".join(current))
-    return parts
-
-
-def _ranges(text: str, where: str) -> Ranges:
-    found: list[tuple[int, int]] = []
-    for part in text.split(","):
-        match = _RANGE.match(part.strip())
-        if match is None:
-            raise UsageError(f"--apply {where!r}: {part.strip()!r} is not a number or range N-M.")
-        low = int(match.group(1))
-        high = int(match.group(2) or low)
-        if high < low:
-            raise UsageError(f"--apply {where!r}: the range {part.strip()} runs backwards; write {high}-{low}.")
-        found.append((low, high))
-    return tuple(found)
-
-
-def _directive(raw: str) -> Directive:
-    text = raw.strip()
-    if text in ("all", "go"):
-        return Directive("all")
-    if text in ("none", "cancel"):
-        return Directive("none")
-    if text.startswith("skip "):
-        return Directive("skip", _ranges(text[5:], text))
-    head, sep, rest = text.partition(":")
-    if sep and _N.match(head.strip()):
-        name, _, arg = rest.strip().partition(" ")
-        if name in ACTIONS_BARE and not arg:
-            return Directive("action", item=int(head), action=name)
-        if name in ACTIONS_WITH_ARG and arg.strip():
-            return Directive("action", item=int(head), action=name, arg=arg.strip())
-        if not arg and all(_RANGE.match(p.strip()) for p in name.split(",")):
-            return Directive("action", item=int(head), action="list", arg=name)
-        raise UsageError(f"--apply {text!r}: {rest.strip()!r} is not a selector action; nothing was applied.")
-    if text and all(_RANGE.match(p.strip()) for p in text.split(",")):
-        return Directive("list", _ranges(text, text))
-    raise UsageError(
-        f"--apply {text!r} is not a selector directive (all, none, 1,3, skip 2, N:silent, N:canned SLUG, "
-        "N:edit field=value); nothing was applied."
-    )
-
-
-def parse_selection(text: str) -> tuple[Directive, ...]:
-    """The §5.13 grammar; an unknown directive is a usage error (exit 2)."""
-    if not text.strip():
-        raise UsageError("--apply is empty; give a selection such as all or 1.")
-    return tuple(_directive(part) for part in _split_unescaped(text))
-
-
-def _render_ranges(ranges: Ranges) -> str:
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
-
-
-def render_selection(directives: tuple[Directive, ...]) -> str:
-    """The canonical text of a parsed selection (parse ∘ render is the identity)."""
-    out: list[str] = []
-    for d in directives:
-        if d.kind in ("all", "none"):
-            out.append(d.kind)
-        elif d.kind == "skip":
-            out.append(f"skip {_render_ranges(d.ranges)}")
-        elif d.kind == "list":
-            out.append(_render_ranges(d.ranges))
-        elif d.action == "list":
-            out.append(f"{d.item}:{d.arg}")
-        else:
-            arg = f" {(d.arg or '').replace(';', chr(92) + ';')}" if d.arg else ""
-            out.append(f"{d.item}:{d.action}{arg}")
-    return ";".join(out)
-
-
-def _covers(ranges: Ranges, n: int) -> bool:
-    return any(a <= n <= b for a, b in ranges)
+# ---------------------------------------------------------------- the §5.13 selector, for one-item proposals
 
 
 @dataclass(frozen=True)
@@ -148,39 +38,43 @@ class Confirmation:
         return next((v for k, v in self.edits if k == name), None)
 
 
+def _highest(selection: sel.Selection) -> int:
+    """The largest item number a selection names, so naming an item these commands lack is not an error."""
+    numbers = [1]
+    for d in selection:
+        if isinstance(d, sel.Pick | sel.Skip):
+            numbers += [s.end for s in d.spans]
+        elif isinstance(d, sel.ItemAction):
+            numbers.append(d.number)
+    return max(numbers)
+
+
 def confirmation(text: str | None, n: int, *, edit_fields: tuple[str, ...]) -> Confirmation:
-    """No `--apply`: nothing applies (G1). `none`/`cancel` anywhere cancels everything."""
+    """No `--apply`: nothing applies (G1). Only `silent`, `canned SLUG` and `edit` of `edit_fields` act here."""
     if text is None:
         return Confirmation(False)
-    directives = parse_selection(text)
-    if any(d.kind == "none" for d in directives):
+    selection = sel.parse_selection(text)
+    resolved = sel.resolve(selection, _highest(selection), default_all=[n])
+    if n not in resolved.chosen:
         return Confirmation(False)
-    chosen = False
-    skipped = False
     silent = False
     canned: str | None = None
     edits: list[tuple[str, str]] = []
-    for d in directives:
-        if d.kind == "all" or (d.kind == "list" and _covers(d.ranges, n)):
-            chosen = True
-        elif d.kind == "skip" and _covers(d.ranges, n):
-            skipped = True
-        elif d.kind == "action" and d.item == n:
-            chosen = chosen or d.action != "skip"
-            skipped = skipped or d.action == "skip"
-            if d.action == "silent":
-                silent = True
-            elif d.action == "canned":
-                canned = d.arg
-            elif d.action == "edit":
-                name, sep, value = (d.arg or "").partition("=")
-                if not sep or name.strip() not in edit_fields:
-                    allowed = ", ".join(f"{f}=<text>" for f in edit_fields) or "nothing"
-                    raise UsageError(f"--apply {n}:edit {d.arg!r}: this command takes {allowed}.")
-                edits.append((name.strip(), value.strip()))
-            elif d.action not in ("all", "list", "skip"):
-                raise UsageError(f"--apply {n}:{d.action} does not apply to this command; nothing was applied.")
-    return Confirmation(chosen and not skipped, silent, canned, tuple(edits))
+    for action in resolved.actions[n]:
+        if isinstance(action, sel.Silent):
+            silent = True
+        elif isinstance(action, sel.Canned):
+            canned = action.slug
+        elif isinstance(action, sel.Edit):
+            if action.field not in edit_fields:
+                allowed = ", ".join(f"{f}=<text>" for f in edit_fields) or "nothing"
+                raise UsageError(f"--apply {n}:edit {action.field}=…: this command takes {allowed}.")
+            edits.append((action.field, action.value))
+        elif not isinstance(action, sel.ActAll | sel.ActPick):
+            raise UsageError(
+                f"--apply {n}:{sel.render_action(action)} does not apply to this command; nothing was applied."
+            )
+    return Confirmation(True, silent, canned, tuple(edits))
 
 
 # ---------------------------------------------------------------- helpers

@@ -19,6 +19,7 @@ from steward.records.block import render_block, splice_block
 from steward.services.cna_tools import tool_for
 from steward.services.cve_records import Built, check_cve_id, from_tracker
 from steward.services.facts import parse_stored, tracker_facts
+from steward.services.reporter_drafts import plan_draft, store_draft, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.trackers import normalised_title
 from steward.store import TrackerRow, Transaction
@@ -119,7 +120,6 @@ def allocate(app: App, number: int, cve_id: str | None) -> Allocation:
 def _email_request(app: App, row: TrackerRow, cascade: TitleResult, title: str) -> Allocation:
     """§11.9: a draft to the foundation CNA; the id in its reply is wired later with --cve-id."""
     from steward.comms.drafts import Draft, check_recipients, header_value, steward_key
-    from steward.services.triage_decide import drafts_sink
 
     address = app.config.cve_authority.request_address
     if not address:
@@ -137,8 +137,7 @@ def _email_request(app: App, row: TrackerRow, cascade: TitleResult, title: str) 
             key=key, to=(address,), cc=(app.config.security_inbox.address,), subject=subject, in_reply_to=None,
             references=(), body="\n".join(lines) + "\n", headers=(("X-Steward-Key", key),),
         )  # fmt: skip
-        sink_id = drafts_sink(app).put(draft)
-        tx.put_draft(key, template="cve-request", tracker=row.number, sink_id=sink_id, state="written")
+        store_draft(app, tx, row.number, draft, template="cve-request")
         tx.audit(row.number, f"{row.number}:cve-request", None, {"key": key, "to": address})
         write_rollup(
             tx, app, row.number, action="CVE allocated (requested by e-mail)",
@@ -213,8 +212,6 @@ def _diff_note(diff: Diff) -> str:
 
 
 def _reporter_draft(app: App, tx: Transaction, number: int, cve_id: str) -> str:
-    from steward.services.triage_decide import plan_draft, write_draft
-
     row = tx.get_tracker(number)
     plan = plan_draft(app, tx, row, parse_stored(row, app.headings), "cve-allocated", {"CVE_ID": cve_id},
                       target=cve_id)  # fmt: skip

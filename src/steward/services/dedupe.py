@@ -19,20 +19,16 @@ from steward.domain.rollup import notification_no_event
 from steward.domain.threads import LegacyThread, ThreadRef, parse_threads
 from steward.records.cwe_catalogue import lookup
 from steward.services.facts import parse_stored, tracker_facts
+from steward.services.reporter_drafts import DraftPlan, one_line, plan_draft, tracker_url, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.triage_decide import (
-    DraftPlan,
     board_update,
     cve_of,
     label_change,
-    one_line,
     ordered_labels,
-    plan_draft,
     record_state,
     thread_dates,
     tracker_name,
-    tracker_url,
-    write_draft,
 )
 from steward.store import TrackerRow, Transaction
 from steward.triage.hard_stops import DedupeSide, dedupe_blockers

@@ -9,49 +9,26 @@ confirmation the plan is only shown.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from email.utils import formataddr
-from pathlib import Path
 from typing import Any
 
 from steward import ids
 from steward.app import App
-from steward.comms.canned import SLUGS, load_template, placeholders_of
-from steward.comms.drafts import (
-    BuiltDraft,
-    DraftEvent,
-    Route,
-    ThreadFacts,
-    ThreadMessage,
-    build_draft,
-    is_relayed,
-    tracker_base_url,
-)
-from steward.comms.drafts import TrackerFacts as DraftFacts
-from steward.comms.sink import MaildirDraftSink
 from steward.domain.board import column_for
 from steward.domain.fields import ParsedBody, field_value
 from steward.domain.lifecycle import Effect, RecordState, close_effect, reopen_effect, triage_valid_effect
 from steward.domain.markers import comment_marker, render_marker
 from steward.domain.roles import Column, Field, Label, Role
-from steward.domain.rollup import (
-    notification_drafted,
-    notification_no_event,
-    notification_no_reporter,
-    notification_not_relayed,
-    notification_reporter_on_team,
-    notification_suppressed,
-)
-from steward.domain.threads import Sentinel, ThreadRef, parse_threads
-from steward.errors import ConfigError, Refused, UsageError
+from steward.domain.rollup import notification_no_event, notification_suppressed
+from steward.errors import Refused, UsageError
 from steward.services.facts import parse_stored, tracker_facts
+from steward.services.reporter_drafts import DraftPlan, one_line, plan_draft, tracker_url, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.triage_evidence import security_model_quotes
 from steward.store import CommentRow, TrackerRow, Transaction
 from steward.triage import quorum as q
-from steward.triage.hard_stops import Ask, NoOp, Stop, invalidation_stop, reporter_path
+from steward.triage.hard_stops import Ask, NoOp, Stop, invalidation_stop
 from steward.triage.proposal import ProposalText, RosterMember, ScopeReviewers, choose_mentions, render_proposal
 
 DISPOSITION_OF: dict[q.Decision, Label] = {
@@ -63,22 +40,10 @@ CLOSING_MARKER = "triage-closing"
 DEFAULT_REJECTION = "negative-assessment"
 TERMINAL = "none — terminal disposition."
 MAX_LINKED = 5
-_SPACES = re.compile(r"\s+")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """Rollup items are single lines: whitespace folded, long text cut with an ellipsis."""
-    folded = _SPACES.sub(" ", text).strip()
-    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
 
 
 def tracker_name(app: App) -> str:
     return app.config.tracker.repo or app.slug
-
-
-def tracker_url(app: App, number: int) -> str:
-    base = tracker_base_url(app.config)
-    return f"{base if base.endswith('/') else base + '/'}{number}"
 
 
 def comment_url(app: App, number: int, comment_id: int) -> str:
@@ -134,137 +99,6 @@ def record_state(tx: Transaction, cve: str | None) -> RecordState | None:
         return RecordState(found.state)
     except ValueError:
         return RecordState.UNKNOWN
-
-
-# ---------------------------------------------------------------- reporter drafts (§9.1-9.3)
-
-
-@dataclass(frozen=True)
-class DraftPlan:
-    """A draft ready to write, or why there is none (`notification` is then the rollup line)."""
-
-    template: str
-    built: BuiltDraft | None
-    notification: str
-    thread: str | None = None
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        return self.built.warnings if self.built else ()
-
-
-def drafts_sink(app: App) -> MaildirDraftSink:
-    """`mail_provider.drafts_uri` (default `maildir:.steward/drafts`, relative to the project root)."""
-    uri = app.config.mail_provider.drafts_uri or "maildir:.steward/drafts"
-    scheme, sep, rest = uri.partition(":")
-    if not sep or scheme != "maildir" or not rest:
-        raise ConfigError(
-            f"mail_provider.drafts_uri {uri!r} is not a maildir:PATH sink, the only draft sink wired here; "
-            "set it to maildir:.steward/drafts."
-        )
-    path = Path(rest)
-    return MaildirDraftSink(path if path.is_absolute() else app.loaded.root / path)
-
-
-def canned_dir(app: App) -> Path:
-    return app.loaded.root / ".steward" / "canned"
-
-
-def _no_route(template: str, why: str) -> DraftPlan:
-    return DraftPlan(template, None, notification_no_reporter(why))
-
-
-def _thread_route(app: App, tx: Transaction, parsed: ParsedBody, template: str) -> tuple[Any, ...] | DraftPlan:
-    """The inbound thread and route of the tracker, or the plan that says why no draft is made."""
-    value = field_value(parsed, Field.SECURITY_THREAD)
-    path = reporter_path(value)
-    if path.kind == "none":
-        kinds = [line.kind for line in parse_threads(value) if isinstance(line, Sentinel)]
-        return _no_route(template, f"imported from {kinds[0] if kinds else 'a non-mail source'}")
-    if path.kind == "ask" or path.thread is None:
-        why = "several direct threads, none marked primary" if path.candidates else "no security-thread line"
-        return _no_route(template, why)
-    thread = path.thread
-    root_id = thread.message_id
-    if root_id is None:
-        return _no_route(template, "legacy thread line without a Message-ID")
-    messages = tx.thread_messages(root_id)
-    if not messages:
-        return _no_route(template, f"no routing facts stored for thread {root_id}")
-    relay = thread.relay if isinstance(thread, ThreadRef) else None
-    if relay is not None:
-        try:
-            ack = app.config.forwarders.adapter(relay).ack_forwarder
-        except KeyError:
-            return _no_route(template, f"unknown relay adapter {relay}")
-        if not is_relayed(template, ack_forwarder=ack):
-            return DraftPlan(template, None, notification_not_relayed(template), root_id)
-        return thread, messages, Route("via-forwarder", relay)
-    if any(m.relay for m in messages):
-        return _no_route(template, "unverified relay")
-    root = next((m for m in messages if m.message_id == root_id), messages[0])
-    emails = {e.casefold() for m in app.config.roster.members for e in m.emails}
-    if root.from_addr and root.from_addr.casefold() in emails:
-        return DraftPlan(template, None, notification_reporter_on_team(), root_id)
-    return thread, messages, Route("direct")
-
-
-def plan_draft(  # noqa: PLR0917 - other services call it positionally (event first, then its values)
-    app: App,
-    tx: Transaction,
-    row: TrackerRow,
-    parsed: ParsedBody,
-    template: str,
-    values: Mapping[str, str],
-    *,
-    target: str,
-    required: Mapping[str, str] | None = None,
-) -> DraftPlan:
-    """Build (never write) the reporter draft of one §9.2 event; refusals raise before anything is written.
-
-    `required` maps placeholders the caller must supply to the hint naming how (exit 2 when the
-    template uses one and `values` lacks it, §6.3).
-    """
-    if template not in SLUGS:
-        raise UsageError(f"--canned {template!r} is not a canned-response slug; use one of: {', '.join(SLUGS)}.")
-    found = _thread_route(app, tx, parsed, template)
-    if isinstance(found, DraftPlan):
-        return found
-    thread, messages, route_ = found
-    loaded = load_template(template, canned_dir(app))
-    used = placeholders_of(loaded.text, loaded.source)
-    for name, hint in (required or {}).items():
-        if name in used and not (values.get(name) or "").strip():
-            raise UsageError(f"the {template} draft needs {{{{ {name} }}}}; {hint}.")
-    root = next((m for m in messages if m.message_id == thread.message_id), messages[0])
-    facts = DraftFacts(
-        tlp=(app.labels.tlp_labels(row.labels) or [app.config.disclosure.default_tlp])[0],
-        thread=ThreadFacts(
-            root_subject=root.subject,
-            root_from=formataddr((root.from_name or "", root.from_addr or "")),
-            messages=tuple(ThreadMessage(m.message_id, m.sent_at) for m in messages),
-            root_reply_to=root.reply_to_addr,
-        ),
-        reporter_encrypted=root.encrypted,
-        tracker_url=tracker_url(app, row.number),
-        title=row.title,
-    )
-    event = DraftEvent(f"{app.slug}#{row.number}", template, target, dict(values))
-    built = build_draft(
-        event, facts, config=app.config, secret=tx.get_secret(), route_=route_, canned_dir=canned_dir(app)
-    )
-    return DraftPlan(template, built, notification_drafted(built.draft.key), thread.message_id)
-
-
-def write_draft(app: App, tx: Transaction, number: int, plan: DraftPlan) -> str | None:
-    """Write a planned draft to the sink (idempotent by key), record it, audit it; returns the key."""
-    if plan.built is None:
-        return None
-    draft = plan.built.draft
-    sink_id = drafts_sink(app).put(draft)
-    tx.put_draft(draft.key, template=plan.template, tracker=number, sink_id=sink_id, state="written")
-    tx.audit(number, f"{number}:draft:{plan.template}", None, {"key": draft.key, "sink_id": sink_id})
-    return draft.key
 
 
 # ---------------------------------------------------------------- --propose and --concur

@@ -18,8 +18,9 @@ from steward.domain.roles import Field
 from steward.domain.rollup import notification_no_event
 from steward.errors import UsageError
 from steward.services.facts import parse_stored, tracker_facts
+from steward.services.reporter_drafts import tracker_url
 from steward.services.rollup_log import write_rollup
-from steward.services.triage_decide import ordered_labels, tracker_name, tracker_url
+from steward.services.triage_decide import ordered_labels, tracker_name
 from steward.store import TrackerRow, Transaction
 from steward.triage.split import SplitPlan, plan_split
 
