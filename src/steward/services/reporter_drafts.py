@@ -27,7 +27,7 @@ from steward.comms.drafts import (
     tracker_base_url,
 )
 from steward.comms.drafts import TrackerFacts as DraftFacts
-from steward.comms.sink import MaildirDraftSink
+from steward.comms.sink import DraftSink, MaildirDraftSink
 from steward.domain.fields import ParsedBody, field_value
 from steward.domain.roles import Field
 from steward.domain.rollup import (
@@ -69,17 +69,43 @@ class DraftPlan:
         return self.built.warnings if self.built else ()
 
 
+def drafts_uri(app: App) -> str:
+    """`mail_provider.drafts_uri`; by default the Maildir beside the store, or the source server's Drafts folder
+    when `drafts: imap` (or an IMAP primary without an explicit drafts kind), spec §13."""
+    provider = app.config.mail_provider
+    if provider.drafts_uri:
+        return provider.drafts_uri
+    kind = provider.drafts or provider.primary
+    if kind == "imap" and provider.source_uri.startswith(("imap://", "imaps://")):
+        return provider.source_uri.rsplit("/", 1)[0] + "/Drafts"
+    return "maildir:.steward/drafts"
+
+
 def drafts_sink(app: App) -> MaildirDraftSink:
-    """`mail_provider.drafts_uri` (default `maildir:.steward/drafts`, relative to the project root)."""
-    uri = app.config.mail_provider.drafts_uri or "maildir:.steward/drafts"
+    """The Maildir draft sink (relative paths from the project root); an IMAP sink is `draft_sink`."""
+    uri = drafts_uri(app)
     scheme, sep, rest = uri.partition(":")
     if not sep or scheme != "maildir" or not rest:
         raise ConfigError(
-            f"mail_provider.drafts_uri {uri!r} is not a maildir:PATH sink, the only draft sink wired here; "
-            "set it to maildir:.steward/drafts."
+            f"mail_provider.drafts_uri {uri!r} is not a maildir:PATH sink here; set it to maildir:.steward/drafts."
         )
     path = Path(rest)
     return MaildirDraftSink(path if path.is_absolute() else app.loaded.root / path)
+
+
+def draft_sink(app: App) -> DraftSink:
+    """The configured sink: Maildir, or IMAP `Drafts` via APPEND with `\\Draft` (never sent, spec G2)."""
+    uri = drafts_uri(app)
+    if uri.startswith(("imap://", "imaps://")):
+        import os
+
+        from steward.comms.imap_sink import ImapDraftSink
+        from steward.intake.imap_source import imap_password, parse_imap_uri
+
+        target = parse_imap_uri(uri)
+        password = imap_password(os.environ, app.config.mail_provider.password)
+        return ImapDraftSink.from_target(target, password, folder=target.folder)
+    return drafts_sink(app)
 
 
 def canned_dir(app: App) -> Path:
@@ -187,6 +213,6 @@ def store_draft(app: App, tx: Transaction, number: int, draft: Draft, *, templat
 
     The caller audits it, since what the audit entry names differs by event.
     """
-    sink_id = drafts_sink(app).put(draft)
+    sink_id = draft_sink(app).put(draft)
     tx.put_draft(draft.key, template=template, tracker=number, sink_id=sink_id, state="written")
     return sink_id
