@@ -56,7 +56,7 @@ def _root_message_id(app: App, row: TrackerRow) -> str | None:
     return primary.message_id if isinstance(primary, ThreadRef) else None
 
 
-def _regenerate(app: App, row: TrackerRow, cve_id: str) -> tuple[str, Built]:
+def regenerate_block(app: App, row: TrackerRow, cve_id: str) -> tuple[str, Built]:
     title = normalised_title(app, row.title).title
     built = from_tracker(
         row.number,
@@ -171,11 +171,11 @@ def _wire(app: App, number: int, cve_id: str, cascade: TitleResult) -> Allocatio
         labels = [n for n in row.labels if n in effect.labels] + sorted(effect.labels - set(row.labels))
         previous = Column(row.board_column) if row.board_column else None
         column = column_for(effect.labels, False, previous, app.labels)
-        body, built = _regenerate(app, replace(row, labels=tuple(labels)), cve_id)
+        body, built = regenerate_block(app, replace(row, labels=tuple(labels)), cve_id)
         tx.update_tracker(number, body=body, labels=labels, cve_id=cve_id, board_column=column.value)
         tx.audit(number, f"{number}:cve-tool-link:{cve_id}", None, cve_id)
         tx.audit(number, f"{number}:T7", list(row.labels), labels)
-        push_note = _push(app, tx, cve_id, built, RecordState.ALLOCATED)
+        push_note = push_record(app, tx, cve_id, built, RecordState.ALLOCATED)
         notification = _reporter_draft(app, tx, number, cve_id)
         items = [f"cve-tool-link: {cve_id}", f"T7: +{app.labels.of(Label.CVE_ALLOCATED)}", f"board: {column.value}"]
         if push_note:
@@ -188,7 +188,7 @@ def _wire(app: App, number: int, cve_id: str, cascade: TitleResult) -> Allocatio
     return Allocation(number, cascade, cve_id, push_note=push_note, notification=notification)
 
 
-def _push(app: App, tx: Transaction, cve_id: str, built: Built, state: RecordState) -> str | None:
+def push_record(app: App, tx: Transaction, cve_id: str, built: Built, state: RecordState) -> str | None:
     """Push when the tool can write; a record that does not validate, or a human step, becomes a note."""
     if built.strict_refusal:
         return f"record not pushed: {built.strict_refusal}"
@@ -232,7 +232,7 @@ def push(app: App, number: int, *, allow_product_change: bool = False) -> str:
     app.member()
     with app.store.transaction(app.slug, actor=app.identity, command="cve push") as tx:
         tool, row, cve_id = tool_and_tracker(app, tx, number)
-        body, built = _regenerate(app, row, cve_id)
+        body, built = regenerate_block(app, row, cve_id)
         if built.strict_refusal:
             raise Refused(f"tracker #{number}: {built.strict_refusal}; nothing was pushed.")
         target = RecordState(built.generated.state)

@@ -35,7 +35,6 @@ from steward.triage.hard_stops import DedupeSide, dedupe_blockers
 from steward.triage.merge import MergeResult, merge_fields, report_line
 
 TERMINAL_NEXT = "none — terminal disposition."
-JSON_NOTE = "kept CVE JSON not regenerated here (run steward cve json to refresh it)"
 
 
 def cwe_is_ancestor(ancestor: int, child: int) -> bool:
@@ -120,8 +119,8 @@ def _plan(
     ctx = app.labels
     kp, dp = parse_stored(keep, app.headings), parse_stored(drop, app.headings)
     k_cve, d_cve = cve_of(keep, kp), cve_of(drop, dp)
-    k_facts = replace(tracker_facts(app, keep, kp), record_state=record_state(tx, k_cve))
-    d_facts = replace(tracker_facts(app, drop, dp), record_state=record_state(tx, d_cve))
+    k_facts = replace(tracker_facts(app, keep, kp), record_state=record_state(app, tx, k_cve))
+    d_facts = replace(tracker_facts(app, drop, dp), record_state=record_state(app, tx, d_cve))
     sides = DedupeSide(k_facts, keep.created_at), DedupeSide(d_facts, drop.created_at)
     blockers = [f"{b.rule}: {b.message}" for b in dedupe_blockers(*sides, ctx, app.passes_allocation_gate())]
     if sides[0].has_cve(ctx) and sides[1].has_cve(ctx) and d_facts.record_state is not RecordState.RETRACTED:
@@ -197,7 +196,6 @@ def dedupe(
         plan = _plan(app, tx, keep_row, drop_row, reason=reason, summary=summary)
         notes = [one_line(n) for n in plan.merge.notes]
         notes += [f"{c.field.value}: {c.message} (kept side used)" for c in plan.merge.conflicts if not c.blocker]
-        notes.append(JSON_NOTE)
         diff = _diff(app, plan) if not plan.blockers else []
         notification = plan.draft.notification if plan.draft is not None else notification_no_event()
         result = DedupeResult(keep, drop, False, False, tuple(plan.blockers), tuple(diff), tuple(notes), notification)
@@ -207,11 +205,26 @@ def dedupe(
     return replace(result, applied=True, draft_key=key)
 
 
+def _refresh_record(app: App, tx: Transaction, keep: TrackerRow) -> tuple[str, str | None]:
+    """§6.2: regenerate the kept tracker's CVE JSON block and push it without a state change."""
+    from steward.services.cve_allocation import push_record, regenerate_block
+
+    cve = cve_of(keep, parse_stored(keep, app.headings))
+    if cve is None:
+        return keep.body, None
+    body, built = regenerate_block(app, keep, cve)
+    state = record_state(app, tx, cve)
+    if state in (None, RecordState.NONE, RecordState.UNKNOWN, RecordState.RETRACTED):
+        return body, None
+    return body, push_record(app, tx, cve, built, state)
+
+
 def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | None:
     """§6.2 order: kept body → duplicate + close on the dropped → draft → both rollups."""
     keep, drop = plan.keep, plan.drop
-    tx.update_tracker(keep.number, body=plan.keep_body)
-    tx.audit(keep.number, f"{keep.number}:merge-from:{drop.number}", keep.body, plan.keep_body)
+    keep_body, pushed = _refresh_record(app, tx, replace(keep, body=plan.keep_body))
+    tx.update_tracker(keep.number, body=keep_body)
+    tx.audit(keep.number, f"{keep.number}:merge-from:{drop.number}", keep.body, keep_body)
     effect = duplicate_effect(tracker_facts(app, drop), app.labels, pair_clear=True)
     labels = ordered_labels(drop, effect.labels)
     column, board_item = board_update(app, drop, effect)
@@ -242,7 +255,7 @@ def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | Non
         keep.number,
         action=f"Merge (kept) (from #{drop.number})",
         headline=f"#{drop.number} merged in as a second independent report.",
-        items=[*(f"field {line}" for line in diff)] or ["no field changed"],
+        items=[*(f"field {line}" for line in diff), *([pushed] if pushed else [])] or ["no field changed"],
         next_move="unchanged",
         notification=notification_no_event(),
     )

@@ -88,17 +88,27 @@ def cve_of(row: TrackerRow, parsed: ParsedBody) -> str | None:
     return row.cve_id or ids.first_cve(field_value(parsed, Field.CVE_TOOL_LINK) or "")
 
 
-def record_state(tx: Transaction, cve: str | None) -> RecordState | None:
-    """The locally known CNA record state; None (unread) when no state is stored."""
+def record_state(app: App, tx: Transaction, cve: str | None) -> RecordState | None:
+    """The live CNA record state read through the CNA port (§6.3 hard stops); `unknown` when it cannot be read.
+
+    Tools that keep states locally (demo, mitre-form before publication) answer from the store.
+    """
     if cve is None:
         return None
-    found = tx.get_record_state(cve)
-    if found is None:
-        return None
+    from steward.cna.interface import CveToolError, NotApplicable
+    from steward.errors import StewardError
+    from steward.services.cna_tools import tool_for
+
     try:
-        return RecordState(found.state)
-    except ValueError:
+        state = tool_for(app, tx).fetch_current_state(cve).state
+    except NotApplicable:  # no tool to ask (`none`): what steward recorded locally is all there is
+        found = tx.get_record_state(cve)
+        if found is None:
+            return None
+        return RecordState(found.state) if found.state in set(RecordState) else RecordState.UNKNOWN
+    except (CveToolError, StewardError):
         return RecordState.UNKNOWN
+    return None if state is RecordState.NONE and tx.get_record_state(cve) is None else state
 
 
 # ---------------------------------------------------------------- --propose and --concur
@@ -364,7 +374,7 @@ def _plan_close(app: App, tx: Transaction, row: TrackerRow, parsed: ParsedBody, 
     role = DISPOSITION_OF[req.decision]
     name = app.labels.of(role)
     cve = cve_of(row, parsed)
-    state = record_state(tx, cve)
+    state = record_state(app, tx, cve)
     stop = invalidation_stop(
         state,
         row.labels,
