@@ -4,7 +4,9 @@ Run: `.venv/bin/python benchmarks/intake.py [MESSAGES]` (default 10,000; a secon
 whether memory stays flat in the mailbox size). Every measure runs in its own fresh process, so each peak RSS
 (`resource.getrusage`) is that measure's alone; the raw baseline (`mailbox.mbox` + `email` with the default
 policy, reading each text body) parses the same file in the same run. Apply runs on a temporary SQLite project,
-one transaction per item as in production. All mail is generated and fictional (example.net addresses).
+one transaction per item as in production. The dry run streams the `--json` document
+(`gather(..., stream=JsonStream(...))`) into a counter, keeping nothing per item. All mail is generated and
+fictional (example.net addresses).
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def _project(directory: Path) -> Any:
 
 def measure_pipeline(path: Path, apply: bool) -> dict[str, Any]:
     from steward.intake.sources import MboxSource
-    from steward.services.import_mail import apply_import, choose_window, gather
+    from steward.services.import_mail import JsonStream, apply_import, choose_window, gather
     from steward.services.selector import parse_selection
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,8 +133,18 @@ def measure_pipeline(path: Path, apply: bool) -> dict[str, Any]:
         try:
             window = choose_window(app, since="2000-01-01")
             start = time.perf_counter()
-            proposal = gather(app, MboxSource(path), f"mbox:{path}", window)
-            items = len(proposal.items)
+            written = [0]
+
+            def discard(text: str) -> None:
+                written[0] += len(text)
+
+            # The dry run streams the `--json` document as it is produced (nothing kept per item); apply
+            # needs every item at hand, so it gathers the whole proposal first.
+            stream = None if apply else JsonStream(discard)
+            proposal = gather(app, MboxSource(path), f"mbox:{path}", window, stream=stream)
+            if stream is not None:
+                stream.finish(proposal, {"project": app.slug})
+            items = proposal.streamed
             applied = 0
             if apply:
                 result = apply_import(app, proposal, parse_selection("all"))

@@ -15,12 +15,14 @@ import binascii
 import codecs
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any, TypeVar, cast
@@ -369,6 +371,42 @@ def html_to_text(html: str, limit: int = MiB) -> str:
 
 # ---------------------------------------------------------------------------------------------- the parser
 
+_LINESEP = re.compile(r"\n|\r")
+_CACHED_HEADER_CHARS = 2000
+
+
+@lru_cache(maxsize=2048)
+def _cached_header(name: str, value: str) -> Any:
+    return policy.default.header_factory(name, value)
+
+
+def header_object(name: str, value: str) -> Any:
+    """`policy.default.header_factory(name, value)`, memoised for the MIME headers that recur in every message.
+
+    Only `Content-*` and `MIME-Version` are kept: per-sender headers (From, To ...) rarely repeat and would fill
+    the cache with parse trees that grow the memory with the mailbox.
+    """
+    if len(value) > _CACHED_HEADER_CHARS or not name.lower().startswith(("content-", "mime-version")):
+        return policy.default.header_factory(name, value)
+    return _cached_header(name, value)
+
+
+class _CachingPolicy(EmailPolicy):
+    """The default policy, but a header fetched twice is parsed once.
+
+    The stdlib re-parses a header on every access (`get_content_type`, `get_filename`, the feed parser's own
+    look-ups ...), about a dozen parses per message; the parsed header objects are immutable, so sharing them
+    changes nothing but the time.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return header_object(name, "".join(_LINESEP.split(value)))
+
+
+_POLICY = _CachingPolicy()
+
 
 class _Reader:
     """State of one parse: the notes and limits, and the safe accessors every header/part read goes through."""
@@ -430,7 +468,7 @@ class _Reader:
             values.append(unfolded)
         try:
             for value in values:
-                header: Any = policy.default.header_factory(name, value)
+                header: Any = header_object(name, value)
                 pairs.extend((str(a.display_name), str(a.addr_spec)) for a in header.addresses)
         except Exception:
             decoded = False
@@ -665,7 +703,7 @@ def parse_message(raw: bytes, *, limits: Limits = Limits()) -> ParsedMessage | U
             scan_message_id(raw),
         )
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=_POLICY).parsebytes(raw)
         return _parse(msg, limits, size, _header_block(raw))
     except Exception as exc:  # the stdlib parser on input it was never meant to see; RecursionError included
         return Unparsable(f"the MIME structure could not be read ({type(exc).__name__})", size, _scan_id_quietly(raw))
@@ -748,3 +786,20 @@ def _parse(msg: Message, limits: Limits, size: int, raw_head: bytes) -> ParsedMe
         raw_size=size,
         notes=tuple(reader.notes),
     )
+
+
+def with_body(message: ParsedMessage, text: str, note: str, *, limits: Limits = Limits()) -> ParsedMessage:
+    """The message with `text` (a decrypted cleartext) as its body, cleaned as `_body` cleans a text part.
+
+    The encrypted flag and payload stay: the original stays marked `received encrypted` (§11.7).
+    """
+    clean = _SURROGATES.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
+    clean, removed = _strip_chars(clean)
+    notes = [*message.notes, note]
+    if removed:
+        notes.append(f"{removed} NUL/bidi control character(s) removed from the decrypted body")
+    truncated = len(clean) > limits.body_chars
+    if truncated:
+        clean = clean[: limits.body_chars]
+        notes.append(f"decrypted body cut to {limits.body_chars} characters (§10.5)")
+    return replace(message, body_text=clean, body_was_html=False, truncated=truncated, notes=tuple(notes))

@@ -15,6 +15,7 @@ each write: a draft written just before a crash is found again instead of double
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from steward.comms.drafts import (
 )
 from steward.comms.drafts import TrackerFacts as DraftFacts
 from steward.comms.sink import MaildirDraftSink
+from steward.config.secrets import resolve_secret
 from steward.domain.board import column_for
 from steward.domain.fields import BodyFormatError, field_value, parse_fields, render_body, set_field
 from steward.domain.lifecycle import created_labels
@@ -52,10 +54,11 @@ from steward.domain.rollup import (
 from steward.domain.threads import ThreadRef, render_thread
 from steward.domain.titles import normalise_title
 from steward.errors import OperationFailed, UsageError
+from steward.intake import pgp
 from steward.intake.classify import Action
 from steward.intake.display import safe_terminal
 from steward.intake.extract import choose_credit
-from steward.intake.message import ParsedMessage, Unparsable, normalise_message_id
+from steward.intake.message import ParsedMessage, Unparsable, normalise_message_id, with_body
 from steward.intake.pii import OPERATOR_CODES, Code, redact
 from steward.intake.proposal import Candidate, build_candidate, render_candidate, to_json
 from steward.intake.relays import RelayAdapter, adapters_for, detect_relay
@@ -63,8 +66,8 @@ from steward.intake.sanitise import sanitise_body
 from steward.intake.signals import KnownTracker, is_excluded_sender, upstream_pr_numbers
 from steward.intake.sources import MailSource, SourceItem, open_source, parse_item
 from steward.services import selector as sel
+from steward.services.reporter_drafts import canned_dir, drafts_sink, one_line
 from steward.services.rollup_log import write_rollup
-from steward.services.triage_decide import canned_dir, drafts_sink, one_line
 from steward.store import Reader, Transaction
 
 RECEIPT = "receipt-of-confirmation"
@@ -308,6 +311,8 @@ class ImportProposal:
     outside_window: int
     items: tuple[Proposed, ...]
     skipped: tuple[Skipped, ...]
+    streamed: int = 0
+    """How many items went to a `ProposalStream` instead of `items` (the count in `items` otherwise)."""
 
     def default_selection(self) -> list[int]:
         return [p.number for p in self.items if p.candidate.action in DEFAULT_SELECTED]
@@ -412,6 +417,33 @@ class _Context:
             (cast(Code, p.type), p.value) for p in reader.list_pii() if p.type in OPERATOR_CODES
         ]
         self.now = app.now()
+        block = app.config.security_inbox.pgp
+        self.pgp_enabled = block.enabled
+        self.pgp_home = block.gnupg_home
+        self.pgp_passphrase = (
+            resolve_secret(block.passphrase, "security_inbox.pgp.passphrase") if block.enabled else None
+        )
+
+
+PGP_FAILED = "PGP decryption failed"
+
+
+def _decrypted(ctx: _Context, message: ParsedMessage | Unparsable) -> ParsedMessage | Unparsable:
+    """§11.7 at import: an encrypted message with its cleartext as the body, or with why it could not be read.
+
+    The cleartext lives only in this message object and what is built from it (the proposal, the tracker in
+    the store); nothing here writes it anywhere.
+    """
+    if not ctx.pgp_enabled or not isinstance(message, ParsedMessage) or not message.encrypted:
+        return message
+    try:
+        result = pgp.decrypt(message, gnupg_home=ctx.pgp_home, passphrase=ctx.pgp_passphrase)
+    except Exception as exc:  # decrypt reports failures in its result; this is the last guard for one message
+        return replace(message, notes=(*message.notes, f"{PGP_FAILED}: {type(exc).__name__}"))
+    if not result.ok:
+        return replace(message, notes=(*message.notes, f"{PGP_FAILED}: {result.reason or 'no reason given'}"))
+    note = "decrypted at import with the team key" + (f" ({result.reason})" if result.reason else "")
+    return with_body(message, result.text, note)
 
 
 def _handled(ctx: _Context, group: _Group) -> Skipped | None:
@@ -493,6 +525,9 @@ def _classify(
         rejection_openings=ctx.openings,
         operator_pii=ctx.operator_pii,
     )
+    pgp_notes = tuple(n for n in (root.notes if isinstance(root, ParsedMessage) else ()) if n.startswith(PGP_FAILED))
+    if pgp_notes:
+        candidate = replace(candidate, reasons=(*candidate.reasons, *pgp_notes))
     if candidate.action == "drop":
         reason = f"dropped ({candidate.cls}): {candidate.reasons[0] if candidate.reasons else 'no reason given'}"
         return Skipped(candidate.message_id, candidate.subject, reason, candidate=candidate)
@@ -522,18 +557,33 @@ def _classify(
 
 
 def gather(
-    app: App, source: MailSource, source_label: str, window: Window, progress: Progress = _no_progress
+    app: App,
+    source: MailSource,
+    source_label: str,
+    window: Window,
+    progress: Progress = _no_progress,
+    *,
+    stream: ProposalStream | None = None,
 ) -> ImportProposal:
-    """The §5.13 proposal; reads the store and the mailbox, writes nothing."""
+    """The §5.13 proposal; reads the store and the mailbox, writes nothing.
+
+    With `stream`, each numbered item goes to the stream as soon as it is classified and is not kept (nor is a
+    dropped thread's candidate), so a dry run's memory follows the mailbox's headers, not its items; the
+    returned proposal then has no items and `streamed` counts them.
+    """
     heads: list[_Head] = []
     for index, item in enumerate(source.iter_messages()):
         heads.append(scan_head(index, item.raw))
         if index % 200 == 0:
             progress("reading", index + 1, None)
     groups = group_threads(heads)
+    messages_seen = len(heads)
+    del heads
     items: list[Proposed] = []
     skipped: list[Skipped] = []
+    late: list[Skipped] = []
     outside = 0
+    numbered = 0
     with app.store.read(app.slug) as reader:
         ctx = _Context(app, reader)
         wanted: dict[int, int] = {}
@@ -548,6 +598,9 @@ def gather(
                 continue
             survivors.append(group)
         order = [g.ordered() for g in survivors]
+        del survivors
+        if stream is not None:
+            stream.begin(source_label, window, messages_seen, len(groups), outside)
         last: dict[int, int] = {}
         for position, members in enumerate(order):
             for head in members:
@@ -555,25 +608,48 @@ def gather(
             last[max(h.index for h in members)] = position
         pending: dict[int, dict[int, tuple[ParsedMessage | Unparsable, bytes]]] = {}
         results: dict[int, Proposed | Skipped] = {}
+        following = 0
+
+        def release(final: bool = False) -> None:
+            """Number and hand on every result whose predecessors are all done, in thread order."""
+            nonlocal following, numbered
+            while results and (following in results or final):
+                if following not in results:
+                    following += 1
+                    continue
+                found = results.pop(following)
+                following += 1
+                if isinstance(found, Proposed):
+                    numbered += 1
+                    numbered_item = replace(found, number=numbered)
+                    if stream is None:
+                        items.append(numbered_item)
+                    else:
+                        stream.item(numbered_item)
+                else:
+                    late.append(found if stream is None else replace(found, candidate=None))
+
+        classified = 0
         for index, item in enumerate(source.iter_messages()):
             if index not in wanted:
                 continue
-            pending.setdefault(wanted[index], {})[index] = (parse_item(item), _raw_key(item))
+            pending.setdefault(wanted[index], {})[index] = (_decrypted(ctx, parse_item(item)), _raw_key(item))
             if index in last:
                 done = last[index]
                 parsed = pending.pop(done)
                 members = order[done]
+                order[done] = []
                 messages = [parsed[h.index][0] for h in members]
                 raws = [parsed[h.index][1] for h in members]
                 results[done] = _classify(ctx, messages, raws, reader)
-                progress("classifying", len(results), len(order))
-    for position in range(len(order)):
-        found = results.get(position)
-        if isinstance(found, Proposed):
-            items.append(replace(found, number=len(items) + 1))
-        elif found is not None:
-            skipped.append(found)
-    return ImportProposal(source_label, window, len(heads), len(groups), outside, tuple(items), tuple(skipped))
+                classified += 1
+                release()
+                progress("classifying", classified, len(order))
+        release(final=True)
+    skipped.extend(late)
+    return ImportProposal(
+        source_label, window, messages_seen, len(groups), outside, tuple(items), tuple(skipped), streamed=numbered
+    )
 
 
 def _raw_key(item: SourceItem) -> bytes:
@@ -597,7 +673,7 @@ def candidate_json(item: Proposed) -> dict[str, Any]:
     return data
 
 
-def proposal_json(proposal: ImportProposal) -> dict[str, Any]:
+def _summary_json(proposal: ImportProposal) -> dict[str, Any]:
     return {
         "source": proposal.source,
         "window": {
@@ -608,7 +684,6 @@ def proposal_json(proposal: ImportProposal) -> dict[str, Any]:
         "messages": proposal.messages,
         "threads": proposal.threads,
         "outside_window": proposal.outside_window,
-        "candidates": [candidate_json(p) for p in proposal.items],
         "skipped": [
             {"message_id": s.message_id, "subject": s.subject, "reason": s.reason, "tracker": s.tracker}
             for s in proposal.skipped
@@ -616,25 +691,105 @@ def proposal_json(proposal: ImportProposal) -> dict[str, Any]:
     }
 
 
-def render_import(proposal: ImportProposal) -> str:
-    lines = [
-        f"Mail import from {safe_terminal(proposal.source)} ({proposal.window.label}): {proposal.messages} message(s) "
-        f"in {proposal.threads} thread(s), {proposal.outside_window} outside the window."
-    ]
-    if not proposal.items:
-        lines.append("Nothing to import.")
-    for item in proposal.items:
-        lines.append(render_candidate(item.number, item.candidate))
-        for template in item.drafts:
-            lines.append(f"   draft: {template}")
+def proposal_json(proposal: ImportProposal) -> dict[str, Any]:
+    return {**_summary_json(proposal), "candidates": [candidate_json(p) for p in proposal.items]}
+
+
+def _header_line(source: str, window: Window, messages: int, threads: int, outside: int) -> str:
+    return (
+        f"Mail import from {safe_terminal(source)} ({window.label}): {messages} message(s) "
+        f"in {threads} thread(s), {outside} outside the window."
+    )
+
+
+def _item_lines(item: Proposed) -> list[str]:
+    return [render_candidate(item.number, item.candidate), *(f"   draft: {t}" for t in item.drafts)]
+
+
+def _tail_lines(proposal: ImportProposal, any_items: bool) -> list[str]:
+    lines: list[str] = []
     if proposal.skipped:
         lines.append(f"Not imported ({len(proposal.skipped)}):")
         for skip in proposal.skipped:
             where = safe_terminal(skip.message_id or "no Message-ID", max_chars=120)
             lines.append(f"  - {where}: {safe_terminal(skip.reason.replace(chr(10), ' '), max_chars=200)}")
-    if proposal.items:
+    if any_items:
         lines.append("Apply with --apply all (create, merge and link items) or e.g. --apply 1,3;2:skip.")
+    return lines
+
+
+def render_import(proposal: ImportProposal) -> str:
+    p = proposal
+    lines = [_header_line(p.source, p.window, p.messages, p.threads, p.outside_window)]
+    if not p.items:
+        lines.append("Nothing to import.")
+    for item in p.items:
+        lines.extend(_item_lines(item))
+    lines.extend(_tail_lines(p, bool(p.items)))
     return "\n".join(lines)
+
+
+class ProposalStream:
+    """Where `gather(..., stream=...)` hands each numbered item; the caller calls `finish` once it returned."""
+
+    def begin(self, source: str, window: Window, messages: int, threads: int, outside: int) -> None:
+        """Called once, after the window is applied and before any item."""
+
+    def item(self, item: Proposed) -> None:
+        """Called once per numbered item, in number order."""
+
+    def finish(self, proposal: ImportProposal, extra: Mapping[str, Any] | None = None) -> None:
+        """What only the end knows: the skipped threads (and, for JSON, `extra` keys such as the project)."""
+
+
+class TextStream(ProposalStream):
+    """`render_import`'s text plus a newline, written line by line as the items come."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.count = 0
+
+    def begin(self, source: str, window: Window, messages: int, threads: int, outside: int) -> None:
+        self.write(_header_line(source, window, messages, threads, outside) + "\n")
+
+    def item(self, item: Proposed) -> None:
+        self.count += 1
+        self.write("\n".join(_item_lines(item)) + "\n")
+
+    def finish(self, proposal: ImportProposal, extra: Mapping[str, Any] | None = None) -> None:
+        lines = [] if self.count else ["Nothing to import."]
+        lines.extend(_tail_lines(proposal, self.count > 0))
+        if lines:
+            self.write("\n".join(lines) + "\n")
+
+
+def _indented(value: Any, prefix: str) -> str:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return "\n".join(prefix + line for line in text.split("\n"))
+
+
+class JsonStream(ProposalStream):
+    """The `--json` document with its `candidates` array streamed element by element.
+
+    `candidates` sorts first among the document's keys, so the array can be written before the rest is known;
+    the text is `json.dumps({**extra, **proposal_json(p)}, indent=2, sort_keys=True, ensure_ascii=False)` and
+    a newline, as `output.print_json` writes it.
+    """
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.count = 0
+
+    def item(self, item: Proposed) -> None:
+        self.write(('{\n  "candidates": [\n' if self.count == 0 else ",\n") + _indented(candidate_json(item), "    "))
+        self.count += 1
+
+    def finish(self, proposal: ImportProposal, extra: Mapping[str, Any] | None = None) -> None:
+        rest = {**(extra or {}), **_summary_json(proposal)}
+        if any(key <= "candidates" for key in rest):
+            raise ValueError("JsonStream: every other key must sort after `candidates`.")
+        head = "\n  ]" if self.count else '{\n  "candidates": []'
+        self.write(head + "," + json.dumps(rest, indent=2, sort_keys=True, ensure_ascii=False)[1:] + "\n")
 
 
 # ---------------------------------------------------------------------------------------------- apply
