@@ -8,13 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from steward.app import open_app
+from steward.app import App, open_app
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.services import import_mail as service
+from steward.services.import_mail import Window
 from steward.services.selector import parse_selection
 
-import_app = typer.Typer(help="Import reports into trackers (mail).", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import reports into trackers: mail, markdown findings, scans, public PRs.", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
 
 PROGRESS_AFTER = 1.0
@@ -54,6 +57,21 @@ class ProgressBar:
             self.bar.stop()
 
 
+def _stream_dry_run(application: App, source: str | None, chosen: Window, bar: ProgressBar, *, as_json: bool) -> None:
+    """A dry run writes the proposal as it is built, so memory follows the mailbox's headers, not its items."""
+    label, mail = service.source_for(application, source)
+    write = output.out.file.write
+    if as_json:
+        stream: service.ProposalStream = service.JsonStream(write)
+    else:
+        if application.config.project_kind == "demo":
+            output.plain("FICTIONAL DEMO DATA — not a real project or vulnerability.")
+        stream = service.TextStream(write)
+    proposal = service.gather(application, mail, label, chosen, bar, stream=stream)
+    bar.close()
+    stream.finish(proposal, {"project": application.slug} if as_json else None)
+
+
 @import_app.command("mail")
 def import_mail(
     source: Annotated[
@@ -78,6 +96,9 @@ def import_mail(
     try:
         application.member()
         chosen = service.choose_window(application, since=since, last=last, window=window, thread=thread)
+        if selection is None and not quiet:
+            _stream_dry_run(application, source, chosen, bar, as_json=as_json)
+            return
         proposal, result = service.run_import(application, source=source, window=chosen, apply=selection, progress=bar)
     finally:
         bar.close()
