@@ -325,6 +325,11 @@ class _Known:
     trackers: list[KnownTracker]
 
 
+def known_trackers(app: App, reader: Reader) -> list[KnownTracker]:
+    """Every tracker as the §5.4–5.6 signals see it (also read by the triage evidence pack)."""
+    return _known(app, reader).trackers
+
+
 def _known(app: App, reader: Reader) -> _Known:
     threads: dict[str, int] = {}
     trackers: list[KnownTracker] = []

@@ -19,7 +19,9 @@ from steward.config.model import ProjectConfig
 from steward.domain.fields import field_value
 from steward.domain.roles import Field, Label
 from steward.errors import BadStoredContent
+from steward.intake.signals import CandidateText, Duplicate, duplicate_signals, public_fix_prs
 from steward.services.facts import parse_stored, state
+from steward.services.import_mail import known_trackers
 from steward.store import CommentRow, TrackerRow
 
 LAST_COMMENTS = 10
@@ -55,6 +57,10 @@ class Evidence:
     precedents: tuple[Precedent, ...]
     security_model_url: str | None
     quotes: tuple[Quote, ...]
+    duplicates: tuple[Duplicate, ...] = ()
+    """§5.4 signals of the current text against every other tracker."""
+    public_fixes: tuple[int, ...] = ()
+    """§5.6: upstream PRs the text links that no tracker holds as its fix."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +80,11 @@ class Evidence:
             ],
             "security_model_url": self.security_model_url,
             "security_model_quotes": [{"text": x.text, "source": x.source} for x in self.quotes],
+            "duplicates": [
+                {"tracker": d.tracker, "signal": d.signal, "strength": str(d.strength), "detail": d.detail}
+                for d in self.duplicates
+            ],
+            "fix_already_public": list(self.public_fixes),
         }
 
 
@@ -146,8 +157,11 @@ def gather_evidence(app: App, number: int) -> Evidence:
         row = reader.get_tracker(number)
         comments = reader.list_comments(number)
         others = reader.list_trackers()
+        known = [k for k in known_trackers(app, reader) if k.number != number]
     parsed = parse_stored(row, app.headings)
     text = _text_of(row, app)
+    candidate = CandidateText(None, row.title, field_value(parsed, Field.ISSUE_DESCRIPTION) or "")
+    found = duplicate_signals(candidate, known, app.patterns, app.now())
     return Evidence(
         tracker=row,
         state=state(app, row).value,
@@ -157,6 +171,8 @@ def gather_evidence(app: App, number: int) -> Evidence:
         precedents=tuple(precedents(app, row, others)),
         security_model_url=app.config.product.security_model_url,
         quotes=tuple(security_model_quotes(app.config, text)[:3]),
+        duplicates=tuple(found.duplicates),
+        public_fixes=tuple(public_fix_prs(text, app.patterns, known)),
     )
 
 
@@ -171,6 +187,12 @@ def render_evidence(evidence: Evidence) -> list[str]:
         lines += [comment.body.rstrip()]
     lines += ["", "== Linked PRs"]
     lines += [f"- {url}" for url in evidence.prs] or ["- none recorded in the PR field"]
+    lines += ["", "== Possible duplicates (current text)"]
+    lines += [
+        f"- #{d.tracker} {d.strength}: {d.signal}" + (f" ({d.detail})" if d.detail else "") for d in evidence.duplicates
+    ] or ["- none"]
+    lines += ["", "== Fix already public"]
+    lines += [f"- upstream PR #{n}" for n in evidence.public_fixes] or ["- no linked upstream PR outside the trackers"]
     lines += ["", "== Precedents"]
     lines += [
         f"- #{p.number} ({p.kind}: {p.label}, similarity {p.score:.0f}): {p.title}" for p in evidence.precedents
