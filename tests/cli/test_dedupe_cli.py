@@ -24,6 +24,7 @@ from triage_fixtures import (
     tracker,
 )
 
+from steward.app import open_app
 from steward.domain.roles import Field
 
 KEEP_TITLE = "Template loader follows symlinks outside the search path"
@@ -101,7 +102,6 @@ BLOCKERS: list[tuple[str, Any, bool, str, str]] = [
     ("D-announced", _announced_keep, False, "alex", "D-announced"),
     ("D-record", _record_keep, False, "alex", "D-record"),
     ("D-gate", _both_cves_no_gate, False, "robin", "D-gate"),
-    ("D-retract", _both_cves, False, "alex", "D-retract"),
     ("D-merge-cwe", _unrelated_cwes, False, "alex", "D-merge (cwe)"),
 ]
 
@@ -192,3 +192,20 @@ def test_unknown_edit_field_is_exit_2(tp: Path, run: Run) -> None:
     before = snapshot(tp)
     assert run("dedupe", str(keep), str(drop), "--apply", "1:edit title=x").code == 2
     assert snapshot(tp) == before
+
+
+def test_both_cves_merge_retracts_the_dropped_record(tp: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    keep, drop = pair(tp)
+    _both_cves(tp, keep, drop)
+    monkeypatch.setenv("STEWARD_IDENTITY", "alex")
+    result = run("dedupe", str(keep), str(drop), "--apply", "all")
+    assert result.code == 0, result.err
+    app = open_app(tp / ".steward" / "project.yml")
+    try:
+        with app.store.read(app.slug) as reader:
+            row = reader.get_record_state("CVE-2031-0101")
+            assert row is not None and row.state == "retracted"
+            kept = reader.get_record_state("CVE-2031-0100")
+            assert kept is not None and kept.state == "review-ready", "the kept record keeps its state"
+    finally:
+        app.store.close()

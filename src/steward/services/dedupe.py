@@ -123,11 +123,6 @@ def _plan(
     d_facts = replace(tracker_facts(app, drop, dp), record_state=record_state(app, tx, d_cve))
     sides = DedupeSide(k_facts, keep.created_at), DedupeSide(d_facts, drop.created_at)
     blockers = [f"{b.rule}: {b.message}" for b in dedupe_blockers(*sides, ctx, app.passes_allocation_gate())]
-    if sides[0].has_cve(ctx) and sides[1].has_cve(ctx) and d_facts.record_state is not RecordState.RETRACTED:
-        blockers.append(
-            f"D-retract: both trackers have CVEs; retract the dropped one first (steward cve retract {drop.number} "
-            f"--reason 'merged into #{keep.number}'), then run dedupe again."
-        )
     merge = _merge(app, tx, (keep, drop), (kp, dp), reason)
     if summary:
         fields = dict(merge.fields)
@@ -219,6 +214,25 @@ def _refresh_record(app: App, tx: Transaction, keep: TrackerRow) -> tuple[str, s
     return body, push_record(app, tx, cve, built, state)
 
 
+def _retract_dropped(app: App, tx: Transaction, keep: TrackerRow, drop: TrackerRow) -> list[str]:
+    """§6.2: when both sides had CVEs, the dropped one is retracted (the governance gate is a blocker earlier)."""
+    from steward.cna.interface import NotApplicable
+    from steward.services.cna_tools import tool_for
+
+    k_cve = cve_of(keep, parse_stored(keep, app.headings))
+    d_cve = cve_of(drop, parse_stored(drop, app.headings))
+    if not (k_cve and d_cve) or record_state(app, tx, d_cve) is RecordState.RETRACTED:
+        return []
+    reason = f"merged into {k_cve} per {tracker_name(app)}#{keep.number} on {app.now().date().isoformat()}"
+    try:
+        tool_for(app, tx).retract(d_cve, reason)
+    except NotApplicable:  # no CNA tool: the record state steward keeps locally is the record
+        found = tx.get_record_state(d_cve)
+        tx.put_record_state(d_cve, RecordState.RETRACTED.value, found.record if found else {})
+    tx.audit(drop.number, f"{drop.number}:retract:{d_cve}", None, reason)
+    return [f"{d_cve} retracted: {reason}"]
+
+
 def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | None:
     """§6.2 order: kept body → duplicate + close on the dropped → draft → both rollups."""
     keep, drop = plan.keep, plan.drop
@@ -238,6 +252,7 @@ def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | Non
         scope=scopes[0] if len(scopes) == 1 else None,
     )
     tx.audit(drop.number, f"{drop.number}:T6:into:{keep.number}", list(drop.labels), labels)
+    retracted = _retract_dropped(app, tx, keep, drop)
     key = write_draft(app, tx, drop.number, plan.draft) if plan.draft is not None else None
     write_rollup(
         tx,
@@ -245,7 +260,7 @@ def _apply(app: App, tx: Transaction, plan: _Plan, diff: list[str]) -> str | Non
         drop.number,
         action=f"Merge (dropped) (into #{keep.number})",
         headline=f"Merged into #{keep.number} as the same root cause; closed as duplicate.",
-        items=[f"labels {label_change(effect)} (T6)", "closed not planned", board_item],
+        items=[f"labels {label_change(effect)} (T6)", "closed not planned", board_item, *retracted],
         next_move=TERMINAL_NEXT,
         notification=plan.draft.notification if plan.draft is not None else notification_no_event(),
     )
