@@ -21,8 +21,7 @@ from steward.services import views
 from steward.services.audit_check import verify
 from steward.services.project_init import init_project
 from steward.services.trackers import body_from_text, edit_labels, new_tracker, parse_field_options
-
-MAX_BODY_FILE = 1024 * 1024
+from steward.textfiles import read_text_input
 
 
 def _open(config: Path | None) -> App:
@@ -76,19 +75,6 @@ def config_check(
     output.plain(f"{loaded.path}: ok ({len(report.warnings)} warning(s)).")
 
 
-def _read_body_file(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_BODY_FILE:
-            raise UsageError(f"--body-file {path} is larger than {MAX_BODY_FILE} bytes; shorten it.")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"--body-file {path} does not exist; check the path.") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--body-file {path} is not UTF-8 text; save it as UTF-8.") from None
-    except OSError as exc:
-        raise UsageError(f"--body-file {path} cannot be read ({exc.strerror}).") from None
-
-
 @app.command()
 def new(
     title: Annotated[str, typer.Option("--title", help="Tracker title (normalised by the title cascade).")],
@@ -105,7 +91,7 @@ def new(
         raise UsageError("steward new needs --body-file FILE or at least one --field role=value.")
     application = _open(config)
     if body_file is not None:
-        values = body_from_text(_read_body_file(body_file), str(body_file), application.headings)
+        values = body_from_text(read_text_input(body_file, "--body-file"), str(body_file), application.headings)
         source = str(body_file)
     else:
         values = parse_field_options(field or [])

@@ -18,9 +18,8 @@ from steward.services.dedupe import dedupe as dedupe_pair
 from steward.services.triage_decide import DecisionRequest, DecisionResult, concur, decide, post_comment, propose
 from steward.services.triage_evidence import gather_evidence, render_evidence
 from steward.services.triage_split import parse_scopes, split
+from steward.textfiles import read_text_input
 from steward.triage.quorum import Decision
-
-MAX_FILE = 1024 * 1024
 
 # ---------------------------------------------------------------- the §5.13 selector, for one-item proposals
 
@@ -82,20 +81,6 @@ def confirmation(text: str | None, n: int, *, edit_fields: tuple[str, ...]) -> C
 
 def _open(config: Path | None) -> App:
     return open_app(config)
-
-
-def read_text_file(path: Path, option: str) -> str:
-    """A UTF-8 file named on the command line; problems are usage errors naming the option (exit 2)."""
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise UsageError(f"{option} {path} is larger than {MAX_FILE} bytes; shorten it.")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{option} {path} does not exist; check the path.") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{option} {path} is not UTF-8 text; save it as UTF-8.") from None
-    except OSError as exc:
-        raise UsageError(f"{option} {path} cannot be read ({exc.strerror}).") from None
 
 
 def _print_decision(result: DecisionResult) -> None:
@@ -170,7 +155,7 @@ def triage(
         _split(tracker, split_scopes, apply_sel, config, as_json)
     else:
         decision = next(d for on, d in decisions if on)
-        questions = read_text_file(need_info, "--need-info") if need_info is not None else None
+        questions = read_text_input(need_info, "--need-info") if need_info is not None else None
         chosen = confirmation(apply_sel, 1, edit_fields=("explanation",))
         if (chosen.silent or chosen.canned) and decision not in (
             Decision.INVALID,
@@ -210,7 +195,7 @@ def _evidence(tracker: int, config: Path | None, as_json: bool) -> None:
 def _propose(tracker: int, cls: str, note: Path | None, config: Path | None, as_json: bool) -> None:
     if note is None:
         raise UsageError("--propose CLASS needs --note FILE with the proposal's summary.")
-    text = read_text_file(note, "--note")
+    text = read_text_input(note, "--note")
     posted = propose(_open(config), tracker, cls, text)
     if as_json:
         output.print_json({"tracker": tracker, "comment": posted.comment.id, "mentions": list(posted.mentions)})
@@ -286,7 +271,7 @@ def comment(
     debug: DebugOpt = False,
 ) -> None:
     """A roster member's comment on the tracker (concurrence, discussion); the command line confirms it."""
-    body = read_text_file(body_file, "--body-file")
+    body = read_text_input(body_file, "--body-file")
     posted = post_comment(_open(config), tracker, body)
     if as_json:
         output.print_json({"tracker": tracker, "comment": posted.id})

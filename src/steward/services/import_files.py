@@ -40,6 +40,7 @@ from steward.patterns import norm
 from steward.services import selector as sel
 from steward.services.rollup_log import write_rollup
 from steward.store import Reader, Transaction
+from steward.textfiles import read_text_input
 
 Kind = Literal["md", "scan"]
 MAX_FILE = 20 * 1024 * 1024
@@ -114,22 +115,6 @@ class FileResult:
         }
 
 
-def read_input(path: Path, what: str) -> str:
-    """The file as UTF-8 text; anything else is a usage error naming it (G8)."""
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise UsageError(f"{what} {path} is larger than {MAX_FILE} bytes; split it into smaller files.")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path} does not exist; check the path.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path} is a directory; give the report file itself.") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{what} {path} is not UTF-8 text; save it as UTF-8.") from None
-    except OSError as exc:
-        raise UsageError(f"{what} {path} cannot be read ({exc.strerror}).") from None
-
-
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -168,7 +153,7 @@ def propose_md(app: App, path: Path, credit: str | None = None) -> FileProposal:
         credit = credit.strip()
         if not credit or "\n" in credit or "\r" in credit:
             raise UsageError("--credit takes one non-empty line, e.g. --credit 'Jo Example of Example Labs'.")
-    text = read_input(path, "findings file")
+    text = read_text_input(path, "findings file", max_bytes=MAX_FILE)
     upstream = app.config.tracker.upstream_repo
     parsed = parse_md_findings(text, str(path), upstream, app.patterns)
     with app.store.read(app.slug) as reader:
@@ -255,7 +240,7 @@ def _decisions(path: Path) -> dict[str, str]:
 
 def propose_scan(app: App, path: Path) -> FileProposal:
     """Parse a scan report (§5.16) into numbered findings with any bucket already decided; nothing is written."""
-    text = read_input(path, "scan report")
+    text = read_text_input(path, "scan report", max_bytes=MAX_FILE)
     try:
         report = parse_scan(text, app.patterns)
     except ScanFormatError as exc:
