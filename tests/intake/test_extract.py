@@ -5,12 +5,12 @@ Relay mails are synthetic (invented people, example domains).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mail_builders import SECRET, config_data, parsed_message
 
 from steward.config.model import ProjectConfig
 from steward.config.patterns_for import patterns_for
@@ -24,69 +24,27 @@ from steward.intake.extract import (
     project_domains,
     thread_line,
 )
-from steward.intake.message import ParsedMessage
 from steward.intake.pii import pii_id
 from steward.intake.relays import adapters_for
 
-SECRET = bytes(range(32))
-BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-        "code_pointer_token": "widget",
-        "affected_version_extract_prefix": "Affected versions:",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org"},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@lists.widget.test",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-    "forwarders": {"enabled": ["asf-security"]},
-}
+BASE = config_data(
+    product={"code_pointer_token": "widget", "affected_version_extract_prefix": "Affected versions:"},
+    lists={"users": "users@lists.widget.test"},
+    forwarders={"enabled": ["asf-security"]},
+)
 CONFIG = ProjectConfig.model_validate(BASE)
 PATTERNS = patterns_for(CONFIG)
 ASF = adapters_for(CONFIG, PATTERNS)[0]
 REPORTER = "jane@reporter.test"
 
 
-def msg(
-    body: str,
-    *,
-    subject: str = "Re: [SECURITY] Reflected XSS in the login form",
-    from_addr: str = REPORTER,
-    from_name: str | None = "Jane Doe",
-    mid: str | None = "<root-1@reporter.test>",
-) -> ParsedMessage:
-    return ParsedMessage(
-        message_id=mid,
-        in_reply_to=None,
-        references=(),
-        subject=subject,
-        from_name=from_name,
-        from_addr=from_addr,
-        reply_to_addr=None,
-        to=(),
-        cc=(),
-        date=datetime(2099, 1, 1, tzinfo=UTC),
-        body_text=body,
-        body_was_html=False,
-        truncated=False,
-        attachments=(),
-        skipped_parts=(),
-        encrypted=False,
-        encrypted_payload=None,
-        authentication_results=(),
-        raw_size=len(body),
-        notes=(),
-    )
+msg = partial(
+    parsed_message,
+    subject="Re: [SECURITY] Reflected XSS in the login form",
+    from_addr=REPORTER,
+    from_name="Jane Doe",
+    mid="<root-1@reporter.test>",
+)
 
 
 # ---------------------------------------------------------------------------------------------- title

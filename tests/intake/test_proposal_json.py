@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+
+from mail_builders import MX, ROSTER, SECRET, config_data, parsed_message
 
 from steward.config.model import ProjectConfig
 from steward.config.patterns_for import patterns_for
@@ -16,34 +18,15 @@ from steward.intake.proposal import Candidate, build_candidate, render_proposal,
 from steward.intake.relays import adapters_for
 from steward.intake.signals import Duplicate, KnownTracker, Strength
 
-SECRET = bytes(range(32))
 NOW = datetime(2099, 2, 1, tzinfo=UTC)
-MX = "mx.widget.example.org"
-BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-        "code_pointer_token": "widget",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org", "trusted_authserv_id": MX},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@widget.example.org",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-    "forwarders": {"enabled": ["asf-security"]},
-}
+BASE = config_data(
+    product={"code_pointer_token": "widget"},
+    security_inbox={"trusted_authserv_id": MX},
+    forwarders={"enabled": ["asf-security"]},
+)
 CONFIG = ProjectConfig.model_validate(BASE)
 PATTERNS = patterns_for(CONFIG)
 ADAPTERS = adapters_for(CONFIG, PATTERNS)
-ROSTER = ["ana@widget.example.org"]
 KEYS = {
     "message_id",
     "subject",
@@ -61,38 +44,14 @@ KEYS = {
 REPORT = "The login form of widget reflects the next parameter.\nSteps to reproduce: open /login?next=x\n"
 
 
-def msg(
-    body: str,
-    *,
-    subject: str = "Reflected XSS in the login form",
-    from_addr: str = "jane@reporter.test",
-    from_name: str | None = "Jane Doe",
-    mid: str = "<root-1@reporter.test>",
-    date: datetime = NOW - timedelta(days=30),
-    auth: tuple[str, ...] = (),
-) -> ParsedMessage:
-    return ParsedMessage(
-        message_id=mid,
-        in_reply_to=None,
-        references=(),
-        subject=subject,
-        from_name=from_name,
-        from_addr=from_addr,
-        reply_to_addr=None,
-        to=(),
-        cc=(),
-        date=date,
-        body_text=body,
-        body_was_html=False,
-        truncated=False,
-        attachments=(),
-        skipped_parts=(),
-        encrypted=False,
-        encrypted_payload=None,
-        authentication_results=auth,
-        raw_size=len(body),
-        notes=(),
-    )
+msg = partial(
+    parsed_message,
+    subject="Reflected XSS in the login form",
+    from_addr="jane@reporter.test",
+    from_name="Jane Doe",
+    mid="<root-1@reporter.test>",
+    date=NOW - timedelta(days=30),
+)
 
 
 def build(*messages: ParsedMessage | Unparsable, trackers: list[KnownTracker] | None = None) -> Candidate:

@@ -6,12 +6,10 @@ people and example domains; the platform sender addresses are the ones defaults.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mail_builders import MX, config_data, parsed_message
 
 from steward.config.model import ProjectConfig
 from steward.config.patterns_for import patterns_for
@@ -20,31 +18,14 @@ from steward.intake.message import ParsedMessage
 from steward.intake.relays import ADAPTERS, adapters_for, detect_relay, roster_relay_warnings
 from steward.intake.relays.trust import parse_authentication_results, verify_relay
 
-MX = "mx.widget.example.org"
-BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org", "trusted_authserv_id": MX},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@widget.example.org",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-    "forwarders": {
+BASE = config_data(
+    security_inbox={"trusted_authserv_id": MX},
+    forwarders={
         "enabled": ["asf-security", "huntr", "hackerone", "ghsa"],
         "asf_security": {"contact": "relay-team@example.net"},
         "hackerone": {"trusted_arc_sealers": ["arc.example.net"]},
     },
-}
+)
 CONFIG = ProjectConfig.model_validate(BASE)
 PATTERNS = patterns_for(CONFIG)
 ADAPTER_LIST = adapters_for(CONFIG, PATTERNS)
@@ -82,27 +63,13 @@ def msg(
     auth: tuple[str, ...] = (),
     subject: str = "Report",
 ) -> ParsedMessage:
-    return ParsedMessage(
-        message_id="<relay-1@mail.example.net>",
-        in_reply_to=None,
-        references=(),
+    return parsed_message(
+        body,
         subject=subject,
-        from_name=from_name,
         from_addr=from_addr,
-        reply_to_addr=None,
-        to=(),
-        cc=(),
-        date=datetime(2099, 1, 1, tzinfo=UTC),
-        body_text=body,
-        body_was_html=False,
-        truncated=False,
-        attachments=(),
-        skipped_parts=(),
-        encrypted=False,
-        encrypted_payload=None,
-        authentication_results=auth,
-        raw_size=len(body),
-        notes=(),
+        from_name=from_name,
+        mid="<relay-1@mail.example.net>",
+        auth=auth,
     )
 
 

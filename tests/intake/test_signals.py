@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mail_builders import ROSTER, config_data, parsed_message
 from rapidfuzz import fuzz
 
 from steward.config.model import ProjectConfig
@@ -32,58 +34,14 @@ from steward.intake.signals import (
     subject_keywords,
 )
 
-BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-        "code_pointer_token": "widget",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org"},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@widget.example.org",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-}
+BASE = config_data(product={"code_pointer_token": "widget"})
 CONFIG = ProjectConfig.model_validate(BASE)
 PATTERNS = patterns_for(CONFIG)
 NOW = datetime(2099, 6, 1, tzinfo=UTC)
 REPORTER = "jane@reporter.example.net"
-ROSTER = ["ana@widget.example.org"]
 
 
-def msg(
-    body: str, *, from_addr: str = REPORTER, date: datetime = NOW, mid: str = "<m@reporter.example.net>"
-) -> ParsedMessage:
-    return ParsedMessage(
-        message_id=mid,
-        in_reply_to=None,
-        references=(),
-        subject="Report",
-        from_name=None,
-        from_addr=from_addr,
-        reply_to_addr=None,
-        to=(),
-        cc=(),
-        date=date,
-        body_text=body,
-        body_was_html=False,
-        truncated=False,
-        attachments=(),
-        skipped_parts=(),
-        encrypted=False,
-        encrypted_payload=None,
-        authentication_results=(),
-        raw_size=len(body),
-        notes=(),
-    )
+msg = partial(parsed_message, from_addr=REPORTER, date=NOW, mid="<m@reporter.example.net>")
 
 
 # ---------------------------------------------------------------------------------------------- §5.1, §5.2
