@@ -6,6 +6,7 @@ lists all four; the group is created here otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,26 @@ def _demo_banner(kind: str) -> None:
         output.plain("FICTIONAL DEMO DATA — not a real project or vulnerability.")
 
 
+def _propose_and_apply(
+    config: Path | None,
+    apply: str | None,
+    propose: Callable[[App], files.FileProposal],
+    *,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """The md and scan commands: parse the selector first (exit 2 before any read), propose, apply if asked."""
+    selection = parse_selection(apply) if apply is not None else None
+    application = open_app(config)
+    try:
+        application.member()
+        proposal = propose(application)
+        result = files.apply_files(application, proposal, selection) if selection is not None else None
+    finally:
+        application.store.close()
+    _show(application.config.project_kind, application.slug, proposal, result, as_json=as_json, quiet=quiet)
+
+
 @import_app.command("md")
 def import_md(
     file: Annotated[Path, typer.Argument(help="A findings file: '# Title' sections, '---', metadata lines.")],
@@ -47,15 +68,7 @@ def import_md(
     debug: DebugOpt = False,
 ) -> None:
     """Propose one tracker per finding of a markdown findings file; --apply confirms."""
-    selection = parse_selection(apply) if apply is not None else None
-    application = open_app(config)
-    try:
-        application.member()
-        proposal = files.propose_md(application, file, credit)
-        result = files.apply_files(application, proposal, selection) if selection is not None else None
-    finally:
-        application.store.close()
-    _show(application.config.project_kind, application.slug, proposal, result, as_json=as_json, quiet=quiet)
+    _propose_and_apply(config, apply, lambda a: files.propose_md(a, file, credit), as_json=as_json, quiet=quiet)
 
 
 @import_app.command("scan")
@@ -68,15 +81,7 @@ def import_scan(
     debug: DebugOpt = False,
 ) -> None:
     """Review scan findings one at a time; N:bucket import-as-tracker is the only way to a tracker."""
-    selection = parse_selection(apply) if apply is not None else None
-    application = open_app(config)
-    try:
-        application.member()
-        proposal = files.propose_scan(application, file)
-        result = files.apply_files(application, proposal, selection) if selection is not None else None
-    finally:
-        application.store.close()
-    _show(application.config.project_kind, application.slug, proposal, result, as_json=as_json, quiet=quiet)
+    _propose_and_apply(config, apply, lambda a: files.propose_scan(a, file), as_json=as_json, quiet=quiet)
 
 
 def _show(
