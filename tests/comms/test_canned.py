@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sample_project import sample_config
 
 from steward.comms.canned import (
     INLINE_ADDITION_HEADING,
@@ -39,27 +40,12 @@ FILLED = {
 
 
 def make_config(**overrides: Any) -> ProjectConfig:
-    data: dict[str, Any] = {
-        "project": "widget",
-        "product": {
-            "name": "Example Widget",
-            "short_name": "Widget",
-            "vendor": "Example",
-            "package_name": "example-widget",
+    data = sample_config(
+        product={
             "security_model_url": "https://widget.example.org/security-model",
             "press_contact": "press@widget.example.org",
-        },
-        "governance": {"escalation_contact": "escalation@widget.example.org"},
-        "security_inbox": {"address": "security@widget.example.org"},
-        "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-        "lists": {
-            "users": "users@widget.example.org",
-            "announce": "announce@widget.example.org",
-            "dev": "dev@widget.example.org",
-            "private": "private@widget.example.org",
-        },
-        "tracker": {"upstream_repo": "example/widget"},
-    }
+        }
+    )
     for block, values in overrides.items():
         data[block] = {**data.get(block, {}), **values} if isinstance(values, dict) else values
     return ProjectConfig.model_validate(data)

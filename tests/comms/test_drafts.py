@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sample_project import sample_config
 
 from steward.comms.canned import INLINE_ADDITION_HEADING
 from steward.comms.drafts import (
@@ -40,33 +41,16 @@ from steward.config.model import ProjectConfig
 from steward.errors import Refused, UsageError
 
 SECRET = bytes(range(32))
-BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-        "security_model_url": "https://widget.example.org/security-model",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org"},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@widget.example.org",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-    "cve_authority": {
+BASE: dict[str, Any] = sample_config(
+    product={"security_model_url": "https://widget.example.org/security-model"},
+    cve_authority={
         "tool": "vulnogram",
         "allocate_url": "https://cna.example.net/allocatecve",
         "record_url_template": "https://cna.example.net/cve5/{cve_id}",
     },
-    "forwarders": {"enabled": ["asf-security"], "asf_security": {"contact": "relay-team@example.net"}},
-    "archive_system": {"announcement_lists": ["announce@widget.example.org"]},
-}
+    forwarders={"enabled": ["asf-security"], "asf_security": {"contact": "relay-team@example.net"}},
+    archive_system={"announcement_lists": ["announce@widget.example.org"]},
+)
 
 THREAD = ThreadFacts(
     root_subject="Fwd: RE: Re:  XSS in the widget\r\n template tag",

@@ -6,9 +6,10 @@ All addresses are fictional (example.org / example.net / .test domains, invented
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
+
+from sample_project import sample_config
 
 from steward.intake.message import ParsedMessage
 
@@ -16,36 +17,10 @@ MX = "mx.widget.example.org"
 ROSTER = ["ana@widget.example.org"]
 SECRET = bytes(range(32))
 
-_BASE: dict[str, Any] = {
-    "project": "widget",
-    "product": {
-        "name": "Example Widget",
-        "short_name": "Widget",
-        "vendor": "Example",
-        "package_name": "example-widget",
-    },
-    "governance": {"escalation_contact": "escalation@widget.example.org"},
-    "security_inbox": {"address": "security@widget.example.org"},
-    "mail_provider": {"source_uri": "maildir:.steward/inbox"},
-    "lists": {
-        "users": "users@widget.example.org",
-        "announce": "announce@widget.example.org",
-        "dev": "dev@widget.example.org",
-        "private": "private@widget.example.org",
-    },
-    "tracker": {"upstream_repo": "example/widget"},
-}
-
 
 def config_data(**sections: Any) -> dict[str, Any]:
-    """The common raw config with `sections` merged in; dict sections extend the base section key by key."""
-    data = copy.deepcopy(_BASE)
-    for name, value in sections.items():
-        if isinstance(value, dict) and isinstance(data.get(name), dict):
-            data[name].update(value)
-        else:
-            data[name] = value
-    return data
+    """The common raw config with `sections` merged in (see `sample_project.sample_config`)."""
+    return sample_config(**sections)
 
 
 def parsed_message(
