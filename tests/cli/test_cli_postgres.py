@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback_services import POSTGRES_ENV, required_env
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-PG_ENV = "STEWARD_TEST_POSTGRES_URL"
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} is not set but CI=true; make test starts the server")
-        pytest.skip(f"{PG_ENV} is not set")
+    (base,) = required_env(POSTGRES_ENV)
     schema = f"steward_cli_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     with admin.begin() as conn:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 import pytest
+from loopback_services import IMAP_PASSWORD_ENV, IMAP_URI_ENV, required_env
 
 from steward.app import open_app
 from steward.comms.drafts import Draft
@@ -16,11 +16,7 @@ from steward.services.reporter_drafts import draft_sink, drafts_uri
 
 
 def _imap() -> tuple[str, str]:
-    uri, password = os.environ.get("STEWARD_TEST_IMAP_URI"), os.environ.get("STEWARD_TEST_IMAP_PASSWORD")
-    if not uri or not password:
-        if os.environ.get("CI") == "true":
-            pytest.fail("STEWARD_TEST_IMAP_URI is not set but CI=true; make test starts the IMAP server")
-        pytest.skip("STEWARD_TEST_IMAP_URI is not set")
+    uri, password = required_env(IMAP_URI_ENV, IMAP_PASSWORD_ENV)
     return uri, password
 
 

@@ -5,26 +5,21 @@ Needs STEWARD_TEST_IMAP_URI and STEWARD_TEST_IMAP_PASSWORD; skipped locally with
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from typing import Any
 
 import pytest
-from imapclient import IMAPClient
+from loopback_services import ImapServer as Server
+from loopback_services import imap_server
 
 from steward.comms.drafts import KEY_HEADER, RETHREAD_HEADER, Draft
 from steward.comms.imap_sink import DRAFTS_FOLDER, ImapDraftSink
 from steward.comms.sink import DraftSink, to_message
 from steward.errors import UsageError
-from steward.intake.imap_source import ImapTarget, is_loopback, parse_imap_uri
-
-URI_ENV = "STEWARD_TEST_IMAP_URI"
-PASSWORD_ENV = "STEWARD_TEST_IMAP_PASSWORD"
 
 
 def _key() -> str:
@@ -61,31 +56,9 @@ def test_the_sink_satisfies_the_port() -> None:
 # ------------------------------------------------------------------------------------------ integration
 
 
-@dataclass(frozen=True)
-class Server:
-    target: ImapTarget
-    password: str
-
-    def client(self) -> Any:
-        client = IMAPClient(self.target.host, port=self.target.port, ssl=False, timeout=10)
-        client.login(self.target.user, self.password)
-        return client
-
-    def sink(self, folder: str = DRAFTS_FOLDER, **options: Any) -> ImapDraftSink:
-        return ImapDraftSink.from_target(self.target, self.password, folder=folder, **options)
-
-
 @pytest.fixture
 def server() -> Server:
-    uri = os.environ.get(URI_ENV)
-    password = os.environ.get(PASSWORD_ENV)
-    if not uri or not password:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{URI_ENV} / {PASSWORD_ENV} are not set but CI=true; make test starts the IMAP server")
-        pytest.skip(f"{URI_ENV} / {PASSWORD_ENV} are not set (make test starts a loopback IMAP server)")
-    target = parse_imap_uri(uri)
-    assert is_loopback(target.host), "the test IMAP server must be on loopback"
-    return Server(target, password)
+    return imap_server()
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ scripts/imap-test-server). Without them they are skipped locally and fail under 
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -21,7 +19,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from imapclient import IMAPClient
+from loopback_services import ImapServer as Server
+from loopback_services import imap_server
 
 from steward.comms.drafts import KEY_HEADER, Draft, ThreadMessage, reply_subject, steward_key, thread_chain
 from steward.comms.imap_sink import ImapDraftSink
@@ -39,8 +38,6 @@ from steward.intake.imap_source import (
 from steward.intake.message import ParsedMessage
 from steward.intake.sources import parse_item
 
-URI_ENV = "STEWARD_TEST_IMAP_URI"
-PASSWORD_ENV = "STEWARD_TEST_IMAP_PASSWORD"
 SECRET = b"fictional-project-secret-for-tests"
 
 # ------------------------------------------------------------------------------------------ URIs (no server)
@@ -209,28 +206,9 @@ def test_closed_port_is_an_operation_failure() -> None:
 # ------------------------------------------------------------------------------------------ integration
 
 
-@dataclass(frozen=True)
-class Server:
-    target: ImapTarget
-    password: str
-
-    def client(self) -> Any:
-        client = IMAPClient(self.target.host, port=self.target.port, ssl=False, timeout=10)
-        client.login(self.target.user, self.password)
-        return client
-
-
 @pytest.fixture
 def server() -> Server:
-    uri = os.environ.get(URI_ENV)
-    password = os.environ.get(PASSWORD_ENV)
-    if not uri or not password:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{URI_ENV} / {PASSWORD_ENV} are not set but CI=true; make test starts the IMAP server")
-        pytest.skip(f"{URI_ENV} / {PASSWORD_ENV} are not set (make test starts a loopback IMAP server)")
-    target = parse_imap_uri(uri)
-    assert is_loopback(target.host), "the test IMAP server must be on loopback"
-    return Server(target, password)
+    return imap_server()
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ Each PostgreSQL test gets a fresh schema (via the connection's search_path) that
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from loopback_services import required_env
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -34,12 +34,8 @@ class StepClock:
 
 
 def postgres_base_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if url:
-        return url
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{PG_ENV} is not set but CI=true; start a server with scripts/pg-test-server and export its URL")
-    pytest.skip(f"{PG_ENV} is not set; run scripts/pg-test-server start DIR PORT and export the URL it prints")
+    (url,) = required_env(PG_ENV, started_by="make test (or scripts/pg-test-server start DIR PORT)")
+    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
