@@ -125,7 +125,10 @@ def _project(directory: Path) -> Any:
 
 def measure_pipeline(path: Path, apply: bool) -> dict[str, Any]:
     from steward.intake.sources import MboxSource
-    from steward.services.import_mail import JsonStream, apply_import, choose_window, gather
+    from steward.services.import_mail import gather
+    from steward.services.import_mail_apply import apply_import
+    from steward.services.import_mail_render import JsonStream
+    from steward.services.import_window import choose_window
     from steward.services.selector import parse_selection
 
     with tempfile.TemporaryDirectory() as tmp:

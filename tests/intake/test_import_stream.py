@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from steward.app import App, open_app
 from steward.intake.message import header_object
 from steward.intake.sources import MboxSource
+from steward.services import import_items as items
 from steward.services import import_mail as service
+from steward.services import import_mail_render as render
+from steward.services import import_window as windows
 from steward.services.project_init import init_project
 
 
@@ -70,10 +73,10 @@ def setup(tmp_path: Path) -> tuple[App, Path]:
     return open_app(config, env={"STEWARD_IDENTITY": "bench"}), mbox
 
 
-def _streamed(app: App, mbox: Path, stream_type: type[service.TextStream] | type[service.JsonStream]) -> str:
+def _streamed(app: App, mbox: Path, stream_type: type[render.TextStream] | type[render.JsonStream]) -> str:
     buffer = io.StringIO()
     stream = stream_type(buffer.write)
-    window = service.choose_window(app, since="2000-01-01")
+    window = windows.choose_window(app, since="2000-01-01")
     found = service.gather(app, MboxSource(mbox), "mbox:in", window, stream=stream)
     assert found.items == ()
     assert all(s.candidate is None for s in found.skipped)
@@ -84,15 +87,15 @@ def _streamed(app: App, mbox: Path, stream_type: type[service.TextStream] | type
 def test_streams_match_the_kept_proposal(setup: tuple[App, Path]) -> None:
     app, mbox = setup
     try:
-        kept = service.gather(app, MboxSource(mbox), "mbox:in", service.choose_window(app, since="2000-01-01"))
+        kept = service.gather(app, MboxSource(mbox), "mbox:in", windows.choose_window(app, since="2000-01-01"))
         assert kept.items and kept.skipped
         assert kept.streamed == len(kept.items)
-        text = _streamed(app, mbox, service.TextStream)
-        data = _streamed(app, mbox, service.JsonStream)
+        text = _streamed(app, mbox, render.TextStream)
+        data = _streamed(app, mbox, render.JsonStream)
     finally:
         app.store.close()
-    assert text == service.render_import(kept) + "\n"
-    expected = {"project": app.slug, **service.proposal_json(kept)}
+    assert text == render.render_import(kept) + "\n"
+    expected = {"project": app.slug, **render.proposal_json(kept)}
     assert data == json.dumps(expected, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert json.loads(data)["candidates"][0]["number"] == 1
 
@@ -102,20 +105,20 @@ def test_streams_with_nothing_to_import(setup: tuple[App, Path], tmp_path: Path)
     empty = tmp_path / "empty.mbox"
     empty.write_bytes(b"")
     try:
-        kept = service.gather(app, MboxSource(empty), "mbox:in", service.choose_window(app, since="2000-01-01"))
-        text = _streamed(app, empty, service.TextStream)
-        data = _streamed(app, empty, service.JsonStream)
+        kept = service.gather(app, MboxSource(empty), "mbox:in", windows.choose_window(app, since="2000-01-01"))
+        text = _streamed(app, empty, render.TextStream)
+        data = _streamed(app, empty, render.JsonStream)
     finally:
         app.store.close()
-    assert text == service.render_import(kept) + "\n"
-    assert json.loads(data) == {"project": app.slug, **service.proposal_json(kept)}
+    assert text == render.render_import(kept) + "\n"
+    assert json.loads(data) == {"project": app.slug, **render.proposal_json(kept)}
 
 
 def test_json_stream_refuses_a_key_sorting_before_candidates() -> None:
-    stream = service.JsonStream(io.StringIO().write)
-    window = service.Window(None, None, "all")
+    stream = render.JsonStream(io.StringIO().write)
+    window = windows.Window(None, None, "all")
     with pytest.raises(ValueError, match="candidates"):
-        stream.finish(service.ImportProposal("x", window, 0, 0, 0, (), ()), {"aaa": 1})
+        stream.finish(items.ImportProposal("x", window, 0, 0, 0, (), ()), {"aaa": 1})
 
 
 def test_cached_header_objects_equal_fresh_ones() -> None:

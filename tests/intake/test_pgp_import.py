@@ -16,7 +16,9 @@ import pytest
 
 from steward.app import App, open_app
 from steward.intake.sources import MboxSource
-from steward.services.import_mail import apply_import, choose_window, gather
+from steward.services.import_mail import gather
+from steward.services.import_mail_apply import apply_import
+from steward.services.import_window import choose_window
 from steward.services.project_init import init_project
 from steward.services.selector import parse_selection
 

@@ -12,7 +12,9 @@ from steward.app import App, open_app
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.services import import_mail as service
-from steward.services.import_mail import Window
+from steward.services import import_mail_apply as applying
+from steward.services import import_mail_render as render
+from steward.services import import_window as windows
 from steward.services.selector import parse_selection
 
 import_app = typer.Typer(
@@ -57,16 +59,18 @@ class ProgressBar:
             self.bar.stop()
 
 
-def _stream_dry_run(application: App, source: str | None, chosen: Window, bar: ProgressBar, *, as_json: bool) -> None:
+def _stream_dry_run(
+    application: App, source: str | None, chosen: windows.Window, bar: ProgressBar, *, as_json: bool
+) -> None:
     """A dry run writes the proposal as it is built, so memory follows the mailbox's headers, not its items."""
-    label, mail = service.source_for(application, source)
+    label, mail = windows.source_for(application, source)
     write = output.out.file.write
     if as_json:
-        stream: service.ProposalStream = service.JsonStream(write)
+        stream: render.ProposalStream = render.JsonStream(write)
     else:
         if application.config.project_kind == "demo":
             output.plain("FICTIONAL DEMO DATA — not a real project or vulnerability.")
-        stream = service.TextStream(write)
+        stream = render.TextStream(write)
     proposal = service.gather(application, mail, label, chosen, bar, stream=stream)
     bar.close()
     stream.finish(proposal, {"project": application.slug} if as_json else None)
@@ -95,7 +99,7 @@ def import_mail(
     bar = ProgressBar(enabled=not (quiet or as_json))
     try:
         application.member()
-        chosen = service.choose_window(application, since=since, last=last, window=window, thread=thread)
+        chosen = windows.choose_window(application, since=since, last=last, window=window, thread=thread)
         if selection is None and not quiet:
             _stream_dry_run(application, source, chosen, bar, as_json=as_json)
             return
@@ -106,13 +110,13 @@ def import_mail(
     if quiet:
         return
     if as_json:
-        data = {"project": application.slug, **service.proposal_json(proposal)}
+        data = {"project": application.slug, **render.proposal_json(proposal)}
         if result is not None:
             data["result"] = result.as_json()
         output.print_json(data)
         return
     if application.config.project_kind == "demo":
         output.plain("FICTIONAL DEMO DATA — not a real project or vulnerability.")
-    output.plain(service.render_import(proposal))
+    output.plain(render.render_import(proposal))
     if result is not None:
-        output.plain(service.render_result(result))
+        output.plain(applying.render_result(result))

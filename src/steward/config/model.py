@@ -294,7 +294,14 @@ class SummaryExtract(Block):
 
 
 class ArchiveSystem(Block):
+    """The mail archive (§5.1, §5.5, §8.8). `base_url`, `path` and `session` are steward decisions the spec's
+    table leaves open: where a `ponymail`/`hyperkitty` API lives, where an `mbox-dir` archive lies (relative to
+    the project root), and the login a private list's archive needs."""
+
     kind: ArchiveKind = "none"
+    base_url: Url | None = None
+    path: str | None = None
+    session: Secret | None = None
     list_domain: str | None = None
     search_url_template: str | None = None
     api_query_url_template: str | None = None

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from steward.app import App
 from steward.demo.inbox import write_inbox
-from steward.services.import_mail import ImportProposal, ImportResult, choose_window, run_import
+from steward.services.import_items import ImportProposal
+from steward.services.import_mail import run_import
+from steward.services.import_mail_apply import ImportResult
+from steward.services.import_window import choose_window
 from steward.services.selector import parse_selection
 
 

@@ -21,7 +21,7 @@ from steward.domain.roles import Field, Label
 from steward.errors import BadStoredContent
 from steward.intake.signals import CandidateText, Duplicate, duplicate_signals, public_fix_prs
 from steward.services.facts import parse_stored, state
-from steward.services.import_mail import known_trackers
+from steward.services.known_trackers import known_trackers
 from steward.store import CommentRow, TrackerRow
 
 LAST_COMMENTS = 10
