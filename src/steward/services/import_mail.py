@@ -25,6 +25,7 @@ from steward.config.secrets import resolve_secret
 from steward.domain.roles import NO_RESPONSE
 from steward.domain.titles import normalise_title
 from steward.intake import pgp
+from steward.intake.display import safe_terminal
 from steward.intake.extract import choose_credit
 from steward.intake.message import ParsedMessage, Unparsable, with_body
 from steward.intake.pii import OPERATOR_CODES, Code, redact
@@ -53,6 +54,7 @@ from steward.services.known_trackers import (
     known_trackers,  # noqa: F401 - callers import it from here
     rejection_openings,
 )
+from steward.services.reporter_drafts import one_line
 from steward.store import Reader
 
 
@@ -131,7 +133,7 @@ def _handled(ctx: _Context, group: ThreadGroup) -> Skipped | None:
     for mid in sorted(group.ids):
         if mid in ctx.known.threads:
             number = ctx.known.threads[mid]
-            return Skipped(root, "", f"already handled: thread is on #{number}", number)
+            return Skipped(mid, "", f"already handled: thread is on #{number}", number)
         if mid in ctx.known.ledger:
             return Skipped(root, "", "already handled: in the rejections ledger")
     return None
@@ -164,16 +166,21 @@ def _public_fix_urls(app: App, text: str) -> tuple[str, ...]:
     return tuple(f"https://github.com/{repo}/pull/{n}" for n in upstream_pr_numbers(text, app.patterns))
 
 
-def _comment_body(ctx: _Context, root: ParsedMessage, text: str, key: str) -> str:
+def _inbound_text(ctx: _Context, sender: ParsedMessage, text: str) -> str:
+    """Inbound text as a tracker may hold it: sanitised (§5.11), third parties redacted (§10.4)."""
     clean = sanitise_body(text, ctx.patterns).text
     redacted, _ = redact(
         clean,
         ctx.secret,
         ctx.patterns,
-        own_addresses=[root.from_addr, *ctx.roster],
+        own_addresses=[sender.from_addr, *ctx.roster],
         operator_values=ctx.operator_pii,
     )
-    return f"**Follow-up mail at import** (thread `{key}`)\n\n{redacted.strip() or NO_RESPONSE}"
+    return redacted.strip() or NO_RESPONSE
+
+
+def _comment_body(ctx: _Context, root: ParsedMessage, text: str, key: str) -> str:
+    return f"**Follow-up mail at import** (thread `{key}`)\n\n{_inbound_text(ctx, root, text)}"
 
 
 def _classify(
@@ -234,6 +241,60 @@ def _classify(
     )
 
 
+def _refresh(
+    ctx: _Context,
+    messages: list[ParsedMessage | Unparsable],
+    raws: list[bytes],
+    reader: Reader,
+    target: tuple[int, str],
+) -> Proposed | Skipped:
+    """§5.1 `--thread` on an imported thread: link the messages its tracker has not seen yet.
+
+    The new messages are recorded (so later drafts reply to the latest one) and quoted, sanitised and
+    redacted, in one follow-up comment; the thread line itself is already on the tracker.
+    """
+    tracker, thread_key = target
+    keys = [m.message_id or synthetic_key(raws[i]) for i, m in enumerate(messages)]
+    root = next((m for m in messages if isinstance(m, ParsedMessage)), None)
+    subject = root.subject if root is not None else ""
+    fresh = [i for i, key in enumerate(keys) if reader.get_message(key) is None]
+    if not fresh:
+        return Skipped(thread_key, subject, f"already handled: thread is on #{tracker}; nothing new since", tracker)
+    quoted: list[str] = []
+    for i in fresh:
+        message = messages[i]
+        if not isinstance(message, ParsedMessage):
+            quoted.append(f"*A message the import could not read ({keys[i]}).*")
+            continue
+        who = one_line(safe_terminal(message.from_name or message.from_addr or "unknown sender"), 80)
+        when = message.date.date().isoformat() if message.date else "undated"
+        quoted.append(f"From {who} ({when}):\n\n{_inbound_text(ctx, message, message.body_text)}")
+    body = f"**Follow-up mail at import** (thread `{thread_key}`)\n\n" + "\n\n---\n\n".join(quoted)
+    candidate = Candidate(
+        message_id=thread_key,
+        subject=subject,
+        cls="report",
+        action="link",
+        relay=None,
+        credit=None,
+        duplicates=(),
+        title=subject,
+        reasons=(f"thread already on #{tracker}: {len(fresh)} new message(s) since its import",),
+        target_tracker=tracker,
+    )
+    mails = tuple(_mail(m, keys[i]) for i, m in enumerate(messages))
+    return Proposed(
+        number=0,
+        candidate=candidate,
+        key=thread_key,
+        mails=mails,
+        reporter=_reporter(mails[0]),
+        drafts=(),
+        comment_body=body,
+        new_messages=tuple(keys[i] for i in fresh),
+    )
+
+
 def gather(
     app: App,
     source: MailSource,
@@ -266,12 +327,15 @@ def gather(
         ctx = _Context(app, reader)
         wanted: dict[int, int] = {}
         survivors: list[ThreadGroup] = []
+        refresh: dict[int, tuple[int, str]] = {}
         for group in groups:
             if not _active(group, window):
                 outside += 1
                 continue
             handled = _handled(ctx, group)
-            if handled is not None:
+            if handled is not None and window.thread is not None and handled.tracker is not None:
+                refresh[len(survivors)] = (handled.tracker, handled.message_id or "")
+            elif handled is not None:
                 skipped.append(handled)
                 continue
             survivors.append(group)
@@ -319,7 +383,10 @@ def gather(
                 order[done] = []
                 messages = [parsed[h.index][0] for h in members]
                 raws = [parsed[h.index][1] for h in members]
-                results[done] = _classify(ctx, messages, raws, reader)
+                if done in refresh:
+                    results[done] = _refresh(ctx, messages, raws, reader, refresh[done])
+                else:
+                    results[done] = _classify(ctx, messages, raws, reader)
                 classified += 1
                 release()
                 progress("classifying", classified, len(order))

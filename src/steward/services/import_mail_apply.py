@@ -92,6 +92,8 @@ class Op:
     notes: tuple[str, ...] = ()
     relay: str | None = None
     relay_trusted: bool = False
+    route: Route | None = None
+    credit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,15 @@ def _relay_block(app: App, item: Proposed, credit: str | None) -> Callable[[str]
 
 
 def _build(
-    app: App, secret: bytes, item: Proposed, template: str, route: Route, *, title: str, credit: str | None
+    app: App,
+    secret: bytes,
+    item: Proposed,
+    template: str,
+    route: Route,
+    *,
+    title: str,
+    credit: str | None,
+    additions: Sequence[str] = (),
 ) -> BuiltDraft:
     messages = tuple(ThreadMessage(m.message_id, m.sent_at) for m in item.mails)
     facts = DraftFacts(
@@ -195,6 +205,7 @@ def _build(
         secret=secret,
         route_=route,
         canned_dir=canned_dir(app),
+        additions=additions,
         relay_block=_relay_block(app, item, credit) if route.mode == "via-forwarder" else None,
     )
 
@@ -264,7 +275,72 @@ def plan(app: App, proposal: ImportProposal, selection: sel.Selection) -> list[O
     for number in resolved.chosen:
         item = proposal.items[number - 1]
         ops.append(_plan_one(app, secret, numbers, item, _options(number, resolved.actions[number])))
-    return ops
+    return _bundle_receipts(app, secret, ops)
+
+
+def _sender(op: Op) -> str | None:
+    """Who a receipt goes to, as far as bundling goes: the reporter's address, or relay and credited name."""
+    if op.route is None:
+        return None
+    if op.route.mode == "via-forwarder":
+        return f"relay:{op.relay}:{op.credit.casefold()}" if op.credit else None
+    address = (op.item.root.from_addr or "").casefold()
+    return f"direct:{address}" if address else None
+
+
+def _bundle_receipts(app: App, secret: bytes, ops: list[Op]) -> list[Op]:
+    """§5.13: several new trackers from one sender get one receipt, on the earliest thread, listing them all.
+
+    The other trackers keep no draft of their own; their rollup names the bundled draft, which is the
+    reporter notification that covers them. The credit question is asked once, by the one receipt.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, op in enumerate(ops):
+        sender = _sender(op)
+        if op.action == "create" and op.template == RECEIPT and op.draft is not None and sender:
+            groups.setdefault(sender, []).append(index)
+    out = list(ops)
+    for indexes in groups.values():
+        if len(indexes) < 2:
+            continue
+        indexes.sort(key=lambda i: (_sent(ops[i]), ops[i].item.number))
+        first = ops[indexes[0]]
+        assert first.route is not None and first.template is not None
+        listing = "\n".join(f"> - {one_line(ops[i].title, 200)}" for i in indexes)
+        addition = (
+            f"> We received {len(indexes)} separate reports from you; each is tracked on its own and this "
+            f"message acknowledges all of them:\n{listing}"
+        )
+        draft = _build(
+            app,
+            secret,
+            first.item,
+            first.template,
+            first.route,
+            title=first.title,
+            credit=first.credit,
+            additions=(addition,),
+        )
+        others = [ops[i].item.number for i in indexes[1:]]
+        out[indexes[0]] = replace(
+            first,
+            draft=draft,
+            notification=notification_drafted(draft.draft.key),
+            notes=(*first.notes, f"consolidated receipt, also covering items {', '.join(map(str, others))}"),
+        )
+        for i in indexes[1:]:
+            out[i] = replace(
+                ops[i],
+                draft=None,
+                notification=notification_drafted(draft.draft.key),
+                notes=(*ops[i].notes, f"receipt bundled into the consolidated receipt on thread `{first.item.key}`"),
+            )
+    return out
+
+
+def _sent(op: Op) -> float:
+    sent = op.item.root.sent_at
+    return sent.timestamp() if sent is not None else float("inf")
 
 
 def _plan_one(app: App, secret: bytes, numbers: set[int], item: Proposed, opts: Mapping[str, Any]) -> Op:
@@ -323,6 +399,7 @@ def _plan_one(app: App, secret: bytes, numbers: set[int], item: Proposed, opts: 
     draft: BuiltDraft | None = None
     notification = notification_no_event()
     wants: str | None = None
+    chosen_route: Route | None = None
     if action == "reject":
         wants = template or PUBLIC_FIX_TEMPLATE
     elif action == "create" and cand.cls == "report-converged":
@@ -341,6 +418,7 @@ def _plan_one(app: App, secret: bytes, numbers: set[int], item: Proposed, opts: 
             else:
                 draft = _build(app, secret, item, wants, route, title=title, credit=credit)
                 notification = notification_drafted(draft.draft.key)
+                chosen_route = route
                 if action == "create" and _ack_model(app) == "auto":
                     notes.append(f"draft {draft.draft.key} [auto-ack]")
     return Op(
@@ -357,6 +435,8 @@ def _plan_one(app: App, secret: bytes, numbers: set[int], item: Proposed, opts: 
         notes=tuple(notes),
         relay=cand.relay,
         relay_trusted=bool(cand.verified_relay or trusted),
+        route=chosen_route,
+        credit=credit,
     )
 
 
@@ -389,6 +469,10 @@ def _write_draft(app: App, tx: Transaction, sink: MaildirDraftSink, op: Op, trac
 
 def _already(tx: Transaction, op: Op) -> str | None:
     """The G4 re-check inside the item's own transaction: what a crashed or concurrent run already applied."""
+    if op.item.new_messages:
+        if all(tx.get_message(key) is not None for key in op.item.new_messages):
+            return "follow-up already recorded"
+        return None
     refs = tx.find_thread_refs(op.item.key)
     if refs:
         return f"thread already on #{refs[0].tracker}"
@@ -432,6 +516,8 @@ def _apply_one(app: App, sink: MaildirDraftSink, op: Op) -> Applied | str:
                 notification=op.notification,
             )
             return Applied(item.number, "create", item.key, row.number, key, "created")
+        if op.item.new_messages:
+            return _apply_refresh(app, tx, op, reporter)
         if op.action in ("link", "merge"):
             assert op.target is not None
             row = tx.get_tracker(op.target)
@@ -487,6 +573,27 @@ def _apply_one(app: App, sink: MaildirDraftSink, op: Op) -> Applied | str:
             tx.audit(None, f"import:{item.key}:reject", None, {"canned": canned, "draft": key})
             return Applied(item.number, "reject", item.key, None, key, summary)
     return f"action {op.action} is recap-only"
+
+
+def _apply_refresh(app: App, tx: Transaction, op: Op, reporter: str) -> Applied:
+    """`--thread` on an imported thread: record the new messages and quote them in one comment."""
+    item = op.item
+    assert op.target is not None
+    _record(tx, op)
+    comment = tx.add_comment(op.target, app.identity, item.comment_body or NO_RESPONSE)
+    tx.audit(op.target, f"import:{item.key}:link:{item.new_messages[-1]}", None, list(item.new_messages))
+    write_rollup(
+        tx,
+        app,
+        op.target,
+        action=f"Import (thread update, {reporter})",
+        headline=f"{len(item.new_messages)} new message(s) on this tracker's thread, linked at import.",
+        items=_items(op, [f"comment {comment.id}", *(f"message `{key}`" for key in item.new_messages)]),
+        next_move="unchanged",
+        notification=op.notification,
+    )
+    note = f"{len(item.new_messages)} new message(s) linked to #{op.target}"
+    return Applied(item.number, "link", item.key, op.target, None, note)
 
 
 def apply_import(
