@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 
 from steward.intake.message import normalise_message_id
 
 HEAD_LIMIT = 65536
 MAX_REFERENCES = 100
-_HEADER = re.compile(rb"(?im)^(message-id|in-reply-to|references|date)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
+_HEADER = re.compile(rb"(?im)^(message-id|in-reply-to|references|date|from)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 _REF = re.compile(r"<([^<>\s]{1,995})>")
 
 
@@ -22,6 +22,8 @@ class MessageHead:
     message_id: str | None
     parents: tuple[str, ...]
     date: datetime | None
+    from_addr: str | None = None
+    """Lower-cased addr-spec of `From:`, for spotting roster replies before any body is parsed."""
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -56,7 +58,9 @@ def scan_head(index: int, raw: bytes) -> MessageHead:
             value = f"<{ref}>"
             if value != mid and value not in parents and len(parents) < MAX_REFERENCES:
                 parents.append(value)
-    return MessageHead(index, mid, tuple(parents), _scan_date(found["date"]) if "date" in found else None)
+    sender = parseaddr(found["from"].replace("\r", "").replace("\n", ""))[1].casefold() if "from" in found else ""
+    when = _scan_date(found["date"]) if "date" in found else None
+    return MessageHead(index, mid, tuple(parents), when, sender if "@" in sender else None)
 
 
 class _Threads:

@@ -50,6 +50,8 @@ class Proposed:
     trusted_credit: str | None = None
     related_references: tuple[str, ...] = ()
     public_fix_urls: tuple[str, ...] = ()
+    precedents: tuple[str, ...] = ()
+    """§5.5 prior-rejection findings, or the one line saying there are none."""
     new_messages: tuple[str, ...] = ()
     """For `--thread` on an imported thread: the messages its tracker has not seen (a refresh `link`)."""
 

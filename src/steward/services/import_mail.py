@@ -14,7 +14,9 @@ each write: a draft written just before a crash is found again instead of double
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import timedelta
 from typing import cast
 
 from steward.app import App
@@ -29,10 +31,11 @@ from steward.intake.display import safe_terminal
 from steward.intake.extract import choose_credit
 from steward.intake.message import ParsedMessage, Unparsable, with_body
 from steward.intake.pii import OPERATOR_CODES, Code, redact
+from steward.intake.precedents import LedgerEntry, RejectionReply, precedent_lines, rejection_reply
 from steward.intake.proposal import Candidate, build_candidate
 from steward.intake.relays import RelayAdapter, adapters_for, detect_relay
 from steward.intake.sanitise import sanitise_body
-from steward.intake.signals import is_excluded_sender, upstream_pr_numbers
+from steward.intake.signals import is_excluded_sender, subject_keywords, upstream_pr_numbers
 from steward.intake.sources import MailSource, SourceItem, parse_item
 from steward.intake.thread_grouping import HEAD_LIMIT, MessageHead, ThreadGroup, group_threads, scan_head
 from steward.services import selector as sel
@@ -97,6 +100,8 @@ class _Context:
             (cast(Code, p.type), p.value) for p in reader.list_pii() if p.type in OPERATOR_CODES
         ]
         self.now = app.now()
+        self.ledger = [LedgerEntry(r.date, r.reporter, r.canned, r.thread, r.summary) for r in reader.list_rejections()]
+        self.replies: list[RejectionReply] = []
         block = app.config.security_inbox.pgp
         self.pgp_enabled = block.enabled
         self.pgp_home = block.gnupg_home
@@ -105,7 +110,54 @@ class _Context:
         )
 
 
+class _RejectionSpotter:
+    """§5.5 in pass 1: roster replies within `disclosure.prior_rejection_days` are parsed and kept when they
+    read as rejections, so every candidate can be checked against them whatever the mailbox order.
+
+    Only roster-sent replies are parsed here (their From: is read from the header block), and at most
+    `MAX_REJECTION_REPLIES` are kept, so the pass stays header-bound for the rest of the mailbox.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.roster = {e.casefold() for m in app.config.roster.members for e in m.emails}
+        self.since = app.now() - timedelta(days=app.config.disclosure.prior_rejection_days)
+        self.openings: list[str] | None = None
+        self.found: list[RejectionReply] = []
+
+    def look(self, head: MessageHead, item: SourceItem) -> None:
+        if head.from_addr not in self.roster or not head.parents or len(self.found) >= MAX_REJECTION_REPLIES:
+            return
+        if head.date is not None and head.date < self.since:
+            return
+        message = parse_item(item)
+        if not isinstance(message, ParsedMessage):
+            return
+        if self.openings is None:
+            self.openings = rejection_openings(self.app)
+        reply = rejection_reply(message, self.roster, self.app.patterns, self.openings, where="mail")
+        if reply is not None:
+            self.found.append(reply)
+
+
+def _precedents(ctx: _Context, root: ParsedMessage, own_ids: Iterable[str]) -> tuple[str, ...]:
+    keywords = subject_keywords(root.subject, ctx.patterns, ctx.config.product.subject_prefix_strip)
+    lines = precedent_lines(
+        keywords,
+        root.from_addr,
+        ctx.known.trackers,
+        ctx.ledger,
+        ctx.replies,
+        now=ctx.now,
+        days=ctx.config.disclosure.prior_rejection_days,
+        patterns=ctx.patterns,
+        own_ids=own_ids,
+    )
+    return tuple(lines)
+
+
 PGP_FAILED = "PGP decryption failed"
+MAX_REJECTION_REPLIES = 500
 
 
 def _decrypted(ctx: _Context, message: ParsedMessage | Unparsable) -> ParsedMessage | Unparsable:
@@ -238,6 +290,9 @@ def _classify(
         trusted_credit=trusted,
         related_references=stripped if root.subject.strip() else (),
         public_fix_urls=_public_fix_urls(ctx.app, text) if candidate.cls == "fix-already-public" else (),
+        precedents=_precedents(ctx, root, [m.message_id for m in mails])
+        if candidate.cls in ("report", "report-converged")
+        else (),
     )
 
 
@@ -311,8 +366,11 @@ def gather(
     returned proposal then has no items and `streamed` counts them.
     """
     heads: list[MessageHead] = []
+    spotter = _RejectionSpotter(app)
     for index, item in enumerate(source.iter_messages()):
-        heads.append(scan_head(index, item.raw))
+        head = scan_head(index, item.raw)
+        heads.append(head)
+        spotter.look(head, item)
         if index % 200 == 0:
             progress("reading", index + 1, None)
     groups = group_threads(heads)
@@ -325,6 +383,7 @@ def gather(
     numbered = 0
     with app.store.read(app.slug) as reader:
         ctx = _Context(app, reader)
+        ctx.replies = spotter.found
         wanted: dict[int, int] = {}
         survivors: list[ThreadGroup] = []
         refresh: dict[int, tuple[int, str]] = {}

@@ -24,6 +24,7 @@ def candidate_json(item: Proposed) -> dict[str, Any]:
         drafts=list(item.drafts),
         reporter=item.reporter,
         messages=len(item.mails),
+        precedents=list(item.precedents),
     )
     return data
 
@@ -58,7 +59,11 @@ def _header_line(source: str, window: Window, messages: int, threads: int, outsi
 
 
 def _item_lines(item: Proposed) -> list[str]:
-    return [render_candidate(item.number, item.candidate), *(f"   draft: {t}" for t in item.drafts)]
+    return [
+        render_candidate(item.number, item.candidate),
+        *(f"   precedent: {safe_terminal(line, max_chars=200)}" for line in item.precedents),
+        *(f"   draft: {t}" for t in item.drafts),
+    ]
 
 
 def _tail_lines(proposal: ImportProposal, any_items: bool) -> list[str]:
