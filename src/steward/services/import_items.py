@@ -82,6 +82,8 @@ class ImportProposal:
     skipped: tuple[Skipped, ...]
     streamed: int = 0
     """How many items went to a `ProposalStream` instead of `items` (the count in `items` otherwise)."""
+    notes: tuple[str, ...] = ()
+    """What the import could not do (an unreadable archive) or did besides (archive-only messages paired in)."""
 
     def default_selection(self) -> list[int]:
         return [p.number for p in self.items if p.candidate.action in DEFAULT_SELECTED]

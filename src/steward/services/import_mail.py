@@ -14,6 +14,7 @@ each write: a draft written just before a crash is found again instead of double
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
@@ -39,6 +40,7 @@ from steward.intake.signals import is_excluded_sender, subject_keywords, upstrea
 from steward.intake.sources import MailSource, SourceItem, parse_item
 from steward.intake.thread_grouping import HEAD_LIMIT, MessageHead, ThreadGroup, group_threads, scan_head
 from steward.services import selector as sel
+from steward.services.archive_intake import ArchiveLink
 from steward.services.import_items import (
     PUBLIC_FIX_TEMPLATE,
     RECEIPT,
@@ -87,8 +89,9 @@ def _reporter(mail: ThreadMail) -> str:
 class _Context:
     """Everything one gather needs, read once from config and store."""
 
-    def __init__(self, app: App, reader: Reader) -> None:
+    def __init__(self, app: App, reader: Reader, archive: ArchiveLink) -> None:
         self.app = app
+        self.archive = archive
         self.config = app.config
         self.patterns = app.patterns
         self.adapters: list[RelayAdapter] = adapters_for(app.config, app.patterns)
@@ -142,12 +145,16 @@ class _RejectionSpotter:
 
 def _precedents(ctx: _Context, root: ParsedMessage, own_ids: Iterable[str]) -> tuple[str, ...]:
     keywords = subject_keywords(root.subject, ctx.patterns, ctx.config.product.subject_prefix_strip)
+    days = ctx.config.disclosure.prior_rejection_days
+    archived = ctx.archive.rejection_replies(
+        keywords, ctx.roster, ctx.patterns, ctx.openings, ctx.now - timedelta(days=days)
+    )
     lines = precedent_lines(
         keywords,
         root.from_addr,
         ctx.known.trackers,
         ctx.ledger,
-        ctx.replies,
+        [*ctx.replies, *archived],
         now=ctx.now,
         days=ctx.config.disclosure.prior_rejection_days,
         patterns=ctx.patterns,
@@ -261,6 +268,7 @@ def _classify(
         adapters=ctx.adapters,
         rejection_openings=ctx.openings,
         operator_pii=ctx.operator_pii,
+        permalink=ctx.archive.permalink(root.message_id if isinstance(root, ParsedMessage) else None),
     )
     pgp_notes = tuple(n for n in (root.notes if isinstance(root, ParsedMessage) else ()) if n.startswith(PGP_FAILED))
     if pgp_notes:
@@ -358,6 +366,7 @@ def gather(
     progress: Progress = no_progress,
     *,
     stream: ProposalStream | None = None,
+    archive: ArchiveLink | None = None,
 ) -> ImportProposal:
     """The §5.13 proposal; reads the store and the mailbox, writes nothing.
 
@@ -367,12 +376,22 @@ def gather(
     """
     heads: list[MessageHead] = []
     spotter = _RejectionSpotter(app)
+    archive = archive or ArchiveLink(app)
     for index, item in enumerate(source.iter_messages()):
         head = scan_head(index, item.raw)
         heads.append(head)
         spotter.look(head, item)
         if index % 200 == 0:
             progress("reading", index + 1, None)
+    extra: list[SourceItem] = []
+    if archive.readable:
+        seen = {h.message_id for h in heads if h.message_id}
+        since = window.since or app.now() - timedelta(days=app.config.disclosure.window_days)
+        extra = archive.archive_only(seen, since)
+        for offset, item in enumerate(extra):
+            head = scan_head(len(heads) + offset, item.raw)
+            spotter.look(head, item)
+            heads.append(head)
     groups = group_threads(heads)
     messages_seen = len(heads)
     del heads
@@ -382,7 +401,7 @@ def gather(
     outside = 0
     numbered = 0
     with app.store.read(app.slug) as reader:
-        ctx = _Context(app, reader)
+        ctx = _Context(app, reader, archive)
         ctx.replies = spotter.found
         wanted: dict[int, int] = {}
         survivors: list[ThreadGroup] = []
@@ -431,7 +450,7 @@ def gather(
                     late.append(found if stream is None else replace(found, candidate=None))
 
         classified = 0
-        for index, item in enumerate(source.iter_messages()):
+        for index, item in enumerate(itertools.chain(source.iter_messages(), extra)):
             if index not in wanted:
                 continue
             pending.setdefault(wanted[index], {})[index] = (_decrypted(ctx, parse_item(item)), _raw_key(item))
@@ -452,7 +471,15 @@ def gather(
         release(final=True)
     skipped.extend(late)
     return ImportProposal(
-        source_label, window, messages_seen, len(groups), outside, tuple(items), tuple(skipped), streamed=numbered
+        source_label,
+        window,
+        messages_seen,
+        len(groups),
+        outside,
+        tuple(items),
+        tuple(skipped),
+        streamed=numbered,
+        notes=tuple(archive.notes),
     )
 
 

@@ -40,6 +40,7 @@ def _summary_json(proposal: ImportProposal) -> dict[str, Any]:
         "messages": proposal.messages,
         "threads": proposal.threads,
         "outside_window": proposal.outside_window,
+        "notes": list(proposal.notes),
         "skipped": [
             {"message_id": s.message_id, "subject": s.subject, "reason": s.reason, "tracker": s.tracker}
             for s in proposal.skipped
@@ -67,7 +68,7 @@ def _item_lines(item: Proposed) -> list[str]:
 
 
 def _tail_lines(proposal: ImportProposal, any_items: bool) -> list[str]:
-    lines: list[str] = []
+    lines = [f"Note: {safe_terminal(note, max_chars=300)}" for note in proposal.notes]
     if proposal.skipped:
         lines.append(f"Not imported ({len(proposal.skipped)}):")
         for skip in proposal.skipped:
