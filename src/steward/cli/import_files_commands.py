@@ -16,6 +16,7 @@ from steward.app import App, open_app
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.codehost.interface import CodeHost
+from steward.errors import ConfigError, UsageError
 from steward.services import import_files as files
 from steward.services import import_pr as prs
 from steward.services.selector import parse_selection
@@ -71,9 +72,39 @@ def import_md(
     _propose_and_apply(config, apply, lambda a: files.propose_md(a, file, credit), as_json=as_json, quiet=quiet)
 
 
+def scan_code_host(application: App, clone: Path | None) -> files.CommitSource:
+    """What `import scan --check-commits` reads: the local clone given with `--clone` (git log, offline), else
+    GitHub for tracker.upstream_repo; both read-only. Tests replace this function."""
+    if clone is not None:
+        from steward.codehost.git_local import GitCodeHost
+
+        if not clone.is_dir():
+            raise UsageError(f"--clone {clone} is not a directory; give the path of a local clone of the upstream.")
+        return GitCodeHost(clone)
+    host = prs.github_code_host(application)
+    if not isinstance(host, files.CommitSource):
+        raise ConfigError(
+            "import scan --check-commits needs a code host adapter that lists commits (commits_since); "
+            "this build has none, so run without --check-commits or give --clone PATH."
+        )
+    return host
+
+
 @import_app.command("scan")
 def import_scan(
     file: Annotated[Path, typer.Argument(help="A SARIF 2.1.0 log or an ASVS issues.md / consolidated.md report.")],
+    check_commits: Annotated[
+        bool,
+        typer.Option(
+            "--check-commits",
+            help="List upstream commits touching each finding's files since the scan commit (reads GitHub, "
+            "or the --clone).",
+        ),
+    ] = False,
+    clone: Annotated[
+        Path | None,
+        typer.Option("--clone", help="A local clone of the upstream to read commits from (implies --check-commits)."),
+    ] = None,
     apply: ApplyOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -81,7 +112,13 @@ def import_scan(
     debug: DebugOpt = False,
 ) -> None:
     """Review scan findings one at a time; N:bucket import-as-tracker is the only way to a tracker."""
-    _propose_and_apply(config, apply, lambda a: files.propose_scan(a, file), as_json=as_json, quiet=quiet)
+
+    def propose(application: App) -> files.FileProposal:
+        wanted = check_commits or clone is not None
+        host = scan_code_host(application, clone) if wanted else None
+        return files.propose_scan(application, file, host)
+
+    _propose_and_apply(config, apply, propose, as_json=as_json, quiet=quiet)
 
 
 def _show(

@@ -8,6 +8,10 @@ is sanitised, which demotes every `###` heading, so a finding cannot forge that 
   edited or renamed file is still recognised;
 - scan: `scan:<16 hex of SHA-256 over the report file>:<finding id>`; a new scan round is a new review.
 
+Each scan finding also gets the checks of §5.4–5.6 against every tracker and the rejections ledger, plus "fixed on
+the default branch since the scan commit" when a code host is given, and a suggested bucket that is only ever shown:
+the operator's `N:bucket` is the one decision (import is never the default).
+
 Scan bucket decisions and the per-scan report (bucket shares, severity against disposition) are written only to
 `.steward/scan-reports/` beside the store, never to a URL-reachable surface (§5.16, D21).
 """
@@ -20,10 +24,12 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from steward.app import App
+from steward.codehost.interface import CodeHostError
 from steward.domain.board import column_for
 from steward.domain.fields import BodyFormatError, parse_fields, render_body
 from steward.domain.lifecycle import created_labels
@@ -36,10 +42,21 @@ from steward.intake.display import safe_terminal
 from steward.intake.markdown_findings import MdFinding, map_finding, parse_md_findings
 from steward.intake.sanitise import sanitise_body
 from steward.intake.scan_findings import ScanFinding, ScanFormatError, ScanReport, parse_scan
+from steward.intake.signals import (
+    CandidateText,
+    Duplicate,
+    KnownTracker,
+    Strength,
+    duplicate_signals,
+    prior_rejections,
+    public_fix_prs,
+    subject_keywords,
+)
 from steward.patterns import norm
 from steward.services import selector as sel
+from steward.services.known_trackers import known_trackers
 from steward.services.rollup_log import write_rollup
-from steward.store import Reader, Transaction
+from steward.store import Reader, RejectionRow, Transaction
 from steward.textfiles import read_text_input
 
 Kind = Literal["md", "scan"]
@@ -70,6 +87,8 @@ class Item:
     existing: int | None
     bucket: str | None = None
     summary: Mapping[str, Any] = field(default_factory=dict)
+    checks: ScanChecks | None = None
+    """Scan findings only: §5.4–5.6, fixed-since-the-scan-commit and the suggested bucket."""
 
 
 @dataclass(frozen=True)
@@ -238,8 +257,234 @@ def _decisions(path: Path) -> dict[str, str]:
     return {str(k): str(v["bucket"]) for k, v in raw.items() if isinstance(v, dict) and v.get("bucket") in sel.BUCKETS}
 
 
-def propose_scan(app: App, path: Path) -> FileProposal:
-    """Parse a scan report (§5.16) into numbered findings with any bucket already decided; nothing is written."""
+# ---------------------------------------------------------------------------------------------- §5.4–5.6 per finding
+
+COMMIT_LIMIT = 20
+SHOWN_COMMITS = 5
+_LINE_SUFFIX = re.compile(r"(?:\s*:[0-9]+)+\s*\Z")
+
+
+@runtime_checkable
+class CommitLike(Protocol):
+    """What the scan review reads of one upstream commit (the code host's `Commit` has these fields)."""
+
+    @property
+    def sha(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+@runtime_checkable
+class CommitSource(Protocol):
+    """The one code-host read the scan review needs, local so it does not wait for `codehost.interface`."""
+
+    def commits_since(self, base: str, paths: Sequence[str], *, limit: int = 100) -> Sequence[CommitLike]: ...
+
+
+@dataclass(frozen=True)
+class LedgerPrecedent:
+    """A rejections-ledger record (§5.17) sharing keywords with the finding; reporter and thread stay out."""
+
+    id: int
+    date: str
+    canned: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SinceCommit:
+    sha: str
+    summary: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FixedSince:
+    """ "Fixed on the default branch since the scan commit": `checked` is False with the reason in `statement`."""
+
+    checked: bool
+    statement: str
+    commits: tuple[SinceCommit, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanChecks:
+    """§5.4–5.6 on one finding's text and the suggested bucket; nothing here is ever applied by itself."""
+
+    duplicates: tuple[Duplicate, ...]
+    duplicate_notes: tuple[str, ...]
+    precedents: tuple[int, ...]
+    ledger: tuple[LedgerPrecedent, ...]
+    rejection_statement: str
+    public_fixes: tuple[int, ...]
+    fixed_since: FixedSince
+    suggested: str | None
+    suggested_reason: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "duplicates": [
+                {"tracker": d.tracker, "signal": d.signal, "strength": d.strength.value, "detail": d.detail}
+                for d in self.duplicates
+            ],
+            "duplicate_notes": list(self.duplicate_notes),
+            "prior_rejections": {
+                "trackers": list(self.precedents),
+                "ledger": [{"id": p.id, "date": p.date, "canned": p.canned, "summary": p.summary} for p in self.ledger],
+                "statement": self.rejection_statement,
+            },
+            "fix_already_public": list(self.public_fixes),
+            "fixed_since_scan_commit": {
+                "checked": self.fixed_since.checked,
+                "statement": self.fixed_since.statement,
+                "commits": [{"sha": c.sha, "summary": c.summary, "url": c.url} for c in self.fixed_since.commits],
+            },
+            "suggested_bucket": self.suggested,
+            "suggested_reason": self.suggested_reason,
+        }
+
+
+def finding_text(finding: ScanFinding) -> str:
+    """What the §5.4–5.6 checks read: the title is the subject, files, impact and remediation the body."""
+    return "\n".join(part for part in ("\n".join(finding.files), finding.impact, finding.remediation) if part)
+
+
+def finding_paths(finding: ScanFinding) -> list[str]:
+    """The finding's files without `:line` suffixes, in order, each once."""
+    paths = (_LINE_SUFFIX.sub("", f).strip() for f in finding.files)
+    return list(dict.fromkeys(p for p in paths if p))
+
+
+def ledger_precedents(
+    keywords: Sequence[str], rejections: Sequence[RejectionRow], now: datetime, days: int
+) -> list[LedgerPrecedent]:
+    """Ledger records within `days` whose summary or canned slug shares ≥ 2 keywords (the tracker rule of §5.5)."""
+    wanted = {k.casefold() for k in keywords}
+    since = (now - timedelta(days=days)).date()
+    found: list[LedgerPrecedent] = []
+    for row in rejections:
+        if row.date < since:
+            continue
+        words = {w.casefold() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.-]*", f"{row.summary} {row.canned}")}
+        if len(wanted & words) >= 2:
+            found.append(LedgerPrecedent(row.id, row.date.isoformat(), row.canned, row.summary))
+    return found
+
+
+def rejection_statement(precedents: Sequence[int], ledger: Sequence[LedgerPrecedent], days: int) -> str:
+    """§5.5 is always stated, an empty result included."""
+    if not precedents and not ledger:
+        return f"no prior rejection in the last {days} days"
+    parts: list[str] = []
+    if precedents:
+        parts.append("reject-class precedent: " + ", ".join(f"#{n}" for n in precedents))
+    if ledger:
+        parts.append(
+            "rejections ledger: " + "; ".join(f"{p.date} {p.canned}: {' '.join(p.summary.split())}" for p in ledger)
+        )
+    return "; ".join(parts)
+
+
+class _Commits:
+    """Code-host reads for one proposal: one call per distinct path set, and no more calls after a failure."""
+
+    def __init__(self, host: CommitSource | None, base: str | None) -> None:
+        self.host = host
+        self.base = base
+        self.cache: dict[tuple[str, ...], FixedSince] = {}
+        self.failed: str | None = None
+
+    def check(self, paths: Sequence[str]) -> FixedSince:
+        if self.host is None:
+            return FixedSince(False, "not checked: no code host configured")
+        if not self.base:
+            return FixedSince(False, "not checked: the scan names no commit")
+        if not paths:
+            return FixedSince(False, "not checked: the finding names no file")
+        if self.failed is not None:
+            return FixedSince(False, f"not checked: {self.failed}")
+        key = tuple(paths)
+        if key not in self.cache:
+            self.cache[key] = self._ask(key)
+        return self.cache[key]
+
+    def _ask(self, paths: tuple[str, ...]) -> FixedSince:
+        assert self.host is not None and self.base is not None
+        try:
+            found = self.host.commits_since(self.base, paths, limit=COMMIT_LIMIT)
+        except CodeHostError as exc:
+            self.failed = f"the code host did not answer ({' '.join(str(exc).split())})"
+            return FixedSince(False, f"not checked: {self.failed}")
+        commits = tuple(SinceCommit(str(c.sha), " ".join(str(c.summary).split()), str(c.url)) for c in found)
+        short = self.base[:7]
+        if not commits:
+            return FixedSince(True, f"no commit touching the finding's files since the scan commit {short}")
+        shown = "; ".join(f"{c.sha[:7]} {c.summary}" for c in commits[:SHOWN_COMMITS])
+        more = f" (+{len(commits) - SHOWN_COMMITS} more)" if len(commits) > SHOWN_COMMITS else ""
+        return FixedSince(True, f"possibly fixed since the scan commit: {shown}{more}", commits)
+
+
+def suggest_bucket(
+    duplicates: Sequence[Duplicate], public_fixes: Sequence[int], fixed: FixedSince
+) -> tuple[str | None, str | None]:
+    """STRONG duplicate ⇒ `duplicate`; a public fix or commits since ⇒ `already-fixed`; otherwise no suggestion."""
+    strong = next((d for d in duplicates if d.strength is Strength.STRONG), None)
+    if strong is not None:
+        return "duplicate", f"STRONG {strong.signal} match with #{strong.tracker}"
+    if public_fixes:
+        return "already-fixed", "names upstream PR " + ", ".join(f"#{n}" for n in public_fixes)
+    if fixed.commits:
+        return "already-fixed", f"{len(fixed.commits)} commit(s) touch its files since the scan commit"
+    return None, None
+
+
+def scan_checks(
+    app: App,
+    finding: ScanFinding,
+    *,
+    trackers: Sequence[KnownTracker],
+    rejections: Sequence[RejectionRow],
+    commits: _Commits,
+    now: datetime,
+) -> ScanChecks:
+    """§5.4–5.6 and the code-host check for one finding; `trackers` exclude the finding's own import."""
+    product = app.config.product
+    prefixes = tuple(product.subject_prefix_strip)
+    text = finding_text(finding)
+    report = duplicate_signals(
+        CandidateText(None, finding.title, text, "", prefixes),
+        trackers,
+        app.patterns,
+        now,
+        cli_names=[n for n in (product.code_pointer_token, product.short_name.lower()) if n],
+    )
+    days = app.config.disclosure.prior_rejection_days
+    keywords = subject_keywords(finding.title, app.patterns, prefixes)
+    precedents, _ = prior_rejections(keywords, trackers, days)
+    ledger = ledger_precedents(keywords, rejections, now, days)
+    fixes = public_fix_prs(f"{finding.title}\n{text}", app.patterns, trackers)
+    fixed = commits.check(finding_paths(finding))
+    suggested, reason = suggest_bucket(report.duplicates, fixes, fixed)
+    return ScanChecks(
+        duplicates=report.duplicates,
+        duplicate_notes=report.notes,
+        precedents=tuple(precedents),
+        ledger=tuple(ledger),
+        rejection_statement=rejection_statement(precedents, ledger, days),
+        public_fixes=tuple(fixes),
+        fixed_since=fixed,
+        suggested=suggested,
+        suggested_reason=reason,
+    )
+
+
+def propose_scan(app: App, path: Path, code_host: CommitSource | None = None) -> FileProposal:
+    """Parse a scan report (§5.16) into numbered findings with any bucket already decided and the §5.4–5.6
+    checks of each; nothing is written. `code_host`, when given, is only read (commits since the scan commit)."""
     text = read_text_input(path, "scan report", max_bytes=MAX_FILE)
     try:
         report = parse_scan(text, app.patterns)
@@ -251,10 +496,17 @@ def propose_scan(app: App, path: Path) -> FileProposal:
     decided = _decisions(report_path(app, path.name, digest))
     with app.store.read(app.slug) as reader:
         known = imported_keys(app, reader)
+        trackers = known_trackers(app, reader)
+        rejections = reader.list_rejections()
+    now = app.now()
+    commits = _Commits(code_host, report.commit)
     sentinel = render_thread(sentinel_scan(path.name, app.config.security_inbox.address))
     items: list[Item] = []
     for number, finding in enumerate(report.findings, 1):
         key = f"scan:{digest}:{finding.id}"
+        own = known.get(key)
+        others = [t for t in trackers if t.number != own]
+        checks = scan_checks(app, finding, trackers=others, rejections=rejections, commits=commits, now=now)
         sanitised = sanitise_body(scan_description(finding, report, path.name), app.patterns)
         values = dict.fromkeys(Field, NO_RESPONSE)
         values[Field.SEVERITY] = SEVERITY_UNSET
@@ -281,6 +533,7 @@ def propose_scan(app: App, path: Path) -> FileProposal:
                     "impact": finding.impact,
                     "remediation": finding.remediation,
                 },
+                checks=checks,
             )
         )
     return FileProposal(
@@ -314,6 +567,7 @@ def proposal_json(proposal: FileProposal) -> dict[str, Any]:
                 "bucket": i.bucket,
                 "action": "none" if i.existing else ("create" if proposal.kind == "md" else "review"),
                 **dict(i.summary),
+                **(i.checks.as_json() if i.checks is not None else {}),
             }
             for i in proposal.items
         ],
@@ -358,10 +612,14 @@ def render_scan(proposal: FileProposal) -> str:
     lines += [f"warning: {safe_terminal(w)}" for w in proposal.warnings]
     for item in proposal.items:
         state = f"#{item.existing}" if item.existing else (item.bucket or "undecided")
+        if item.checks is not None and item.checks.suggested and item.bucket is None:
+            state += f" (suggested: {item.checks.suggested})"
         lines.append(
             f"{item.number}. [{item.severity}] {safe_terminal(item.finding_id, max_chars=60)} "
             f"{_title_line(item)} — {state}"
         )
+        if item.checks is not None:
+            lines += [f"   {line}" for line in _duplicate_lines(item.checks)]
     current = next((i for i in proposal.items if i.bucket is None), None)
     if current is None:
         lines.append("Every finding has a bucket." if proposal.items else "Nothing to review.")
@@ -379,11 +637,45 @@ def render_scan(proposal: FileProposal) -> str:
         ("remediation", summary.get("remediation") or "not stated"),
     ):
         lines.append(f"  {label}: {safe_terminal(str(value), max_chars=600)}")
+    if current.checks is not None:
+        lines += [f"  {line}" for line in check_lines(current.checks)]
     lines.append(
         f"Decide with --apply '{current.number}:bucket <bucket>' ({', '.join(sel.BUCKETS)}); "
         f"only {CREATE_BUCKET} creates a tracker."
     )
     return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    return safe_terminal(" ".join(text.split()), max_chars=limit)
+
+
+def _detail(dup: Duplicate) -> str:
+    return f" ({_one_line(dup.detail, 120)})" if dup.detail else ""
+
+
+def _duplicate_lines(checks: ScanChecks) -> list[str]:
+    lines = [f"duplicate: #{d.tracker} {d.signal} {d.strength.value}{_detail(d)}" for d in checks.duplicates]
+    return lines + [f"note: {_one_line(n)}" for n in checks.duplicate_notes]
+
+
+def check_lines(checks: ScanChecks) -> list[str]:
+    """The §5.4–5.6 facts of one finding as text, the same facts `--json` carries; every line is stated."""
+    lines = _duplicate_lines(checks) or ["duplicates: none"]
+    lines.append(f"prior rejections: {_one_line(checks.rejection_statement, 600)}")
+    if checks.public_fixes:
+        lines.append("fix already public: upstream PR " + ", ".join(f"#{n}" for n in checks.public_fixes))
+    else:
+        lines.append("fix already public: no linked upstream PR outside the trackers")
+    lines.append(f"since the scan commit: {_one_line(checks.fixed_since.statement, 600)}")
+    if checks.suggested:
+        lines.append(
+            f"suggested bucket: {checks.suggested} ({_one_line(checks.suggested_reason or '')}); "
+            "not applied without N:bucket"
+        )
+    else:
+        lines.append("suggested bucket: none")
+    return lines
 
 
 def render_result(result: FileResult) -> str:
