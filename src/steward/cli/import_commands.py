@@ -11,10 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from steward.app import App, open_app
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
+from steward.codehost.interface import CodeHost
 from steward.services import import_mail as service
 from steward.services import import_mail_apply as applying
 from steward.services import import_mail_render as render
 from steward.services import import_window as windows
+from steward.services.import_pr import github_code_host
 from steward.services.selector import parse_selection
 
 import_app = typer.Typer(
@@ -60,7 +62,13 @@ class ProgressBar:
 
 
 def _stream_dry_run(
-    application: App, source: str | None, chosen: windows.Window, bar: ProgressBar, *, as_json: bool
+    application: App,
+    source: str | None,
+    chosen: windows.Window,
+    bar: ProgressBar,
+    *,
+    as_json: bool,
+    code_host: CodeHost | None,
 ) -> None:
     """A dry run writes the proposal as it is built, so memory follows the mailbox's headers, not its items."""
     label, mail = windows.source_for(application, source)
@@ -71,9 +79,14 @@ def _stream_dry_run(
         if application.config.project_kind == "demo":
             output.plain("FICTIONAL DEMO DATA — not a real project or vulnerability.")
         stream = render.TextStream(write)
-    proposal = service.gather(application, mail, label, chosen, bar, stream=stream)
+    proposal = service.gather(application, mail, label, chosen, bar, stream=stream, code_host=code_host)
     bar.close()
     stream.finish(proposal, {"project": application.slug} if as_json else None)
+
+
+def mail_code_host(application: App) -> CodeHost:
+    """The read-only GitHub code host for `--check-prs`; tests replace this function."""
+    return github_code_host(application)
 
 
 @import_app.command("mail")
@@ -88,6 +101,10 @@ def import_mail(
     apply: Annotated[
         str | None, typer.Option("--apply", help="Confirm items: all, 1,3, 2:skip, ... (spec §5.13 grammar).")
     ] = None,
+    check_prs: Annotated[
+        bool,
+        typer.Option("--check-prs", help="Search <upstream> PRs for a public fix (§5.6; sends report keywords)."),
+    ] = False,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
     config: ConfigOpt = None,
@@ -100,10 +117,13 @@ def import_mail(
     try:
         application.member()
         chosen = windows.choose_window(application, since=since, last=last, window=window, thread=thread)
+        host = mail_code_host(application) if check_prs else None
         if selection is None and not quiet:
-            _stream_dry_run(application, source, chosen, bar, as_json=as_json)
+            _stream_dry_run(application, source, chosen, bar, as_json=as_json, code_host=host)
             return
-        proposal, result = service.run_import(application, source=source, window=chosen, apply=selection, progress=bar)
+        proposal, result = service.run_import(
+            application, source=source, window=chosen, apply=selection, progress=bar, code_host=host
+        )
     finally:
         bar.close()
         application.store.close()

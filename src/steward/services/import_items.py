@@ -51,6 +51,8 @@ class Proposed:
     related_references: tuple[str, ...] = ()
     public_fix_urls: tuple[str, ...] = ()
     precedents: tuple[str, ...] = ()
+    public_fix: tuple[str, ...] = ()
+    """§5.6 code-host findings, or the line saying the PRs were not searched."""
     """§5.5 prior-rejection findings, or the one line saying there are none."""
     new_messages: tuple[str, ...] = ()
     """For `--thread` on an imported thread: the messages its tracker has not seen (a refresh `link`)."""

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import cast
 
 from steward.app import App
+from steward.codehost.interface import CodeHost
 from steward.comms.drafts import (
     is_relayed,
 )
@@ -59,6 +60,7 @@ from steward.services.known_trackers import (
     known_trackers,  # noqa: F401 - callers import it from here
     rejection_openings,
 )
+from steward.services.public_fix_search import Outcome, PublicFixSearch
 from steward.services.reporter_drafts import one_line
 from steward.store import Reader
 
@@ -89,9 +91,10 @@ def _reporter(mail: ThreadMail) -> str:
 class _Context:
     """Everything one gather needs, read once from config and store."""
 
-    def __init__(self, app: App, reader: Reader, archive: ArchiveLink) -> None:
+    def __init__(self, app: App, reader: Reader, archive: ArchiveLink, public_fix: PublicFixSearch) -> None:
         self.app = app
         self.archive = archive
+        self.public_fix = public_fix
         self.config = app.config
         self.patterns = app.patterns
         self.adapters: list[RelayAdapter] = adapters_for(app.config, app.patterns)
@@ -238,6 +241,12 @@ def _inbound_text(ctx: _Context, sender: ParsedMessage, text: str) -> str:
     return redacted.strip() or NO_RESPONSE
 
 
+def _fix_urls(ctx: _Context, searched: Outcome, candidate: Candidate, text: str) -> tuple[str, ...]:
+    if candidate.cls != "fix-already-public":
+        return ()
+    return searched.urls or _public_fix_urls(ctx.app, text)
+
+
 def _comment_body(ctx: _Context, root: ParsedMessage, text: str, key: str) -> str:
     return f"**Follow-up mail at import** (thread `{key}`)\n\n{_inbound_text(ctx, root, text)}"
 
@@ -281,6 +290,8 @@ def _classify(
         return Skipped(key, root.subject, f"already handled: follow-up recorded on #{candidate.target_tracker}")
     relay = detect_relay(root, ctx.adapters)
     text = relay.inner_body(root.body_text) if relay else root.body_text
+    searched = ctx.public_fix.check(candidate, root, text)
+    candidate = searched.candidate
     trusted: str | None = None
     if relay is not None and not candidate.verified_relay:
         choice = choose_credit(root, text, ctx.patterns, relay, True)
@@ -293,11 +304,14 @@ def _classify(
         key=key,
         mails=mails,
         reporter=_reporter(mails[0]),
-        drafts=_planned_drafts(candidate, ctx.app),
         comment_body=_comment_body(ctx, root, text, key) if candidate.action == "comment" else None,
         trusted_credit=trusted,
         related_references=stripped if root.subject.strip() else (),
-        public_fix_urls=_public_fix_urls(ctx.app, text) if candidate.cls == "fix-already-public" else (),
+        public_fix_urls=(searched.urls or _public_fix_urls(ctx.app, text))
+        if candidate.cls == "fix-already-public"
+        else (),
+        public_fix=searched.lines,
+        drafts=_planned_drafts(candidate, ctx.app),
         precedents=_precedents(ctx, root, [m.message_id for m in mails])
         if candidate.cls in ("report", "report-converged")
         else (),
@@ -367,6 +381,7 @@ def gather(
     *,
     stream: ProposalStream | None = None,
     archive: ArchiveLink | None = None,
+    code_host: CodeHost | None = None,
 ) -> ImportProposal:
     """The §5.13 proposal; reads the store and the mailbox, writes nothing.
 
@@ -401,7 +416,8 @@ def gather(
     outside = 0
     numbered = 0
     with app.store.read(app.slug) as reader:
-        ctx = _Context(app, reader, archive)
+        fixes = PublicFixSearch(app, code_host)
+        ctx = _Context(app, reader, archive, fixes)
         ctx.replies = spotter.found
         wanted: dict[int, int] = {}
         survivors: list[ThreadGroup] = []
@@ -479,7 +495,7 @@ def gather(
         tuple(items),
         tuple(skipped),
         streamed=numbered,
-        notes=tuple(archive.notes),
+        notes=(*archive.notes, *fixes.notes),
     )
 
 
@@ -495,10 +511,11 @@ def run_import(
     window: Window | None = None,
     apply: sel.Selection | None = None,
     progress: Progress = no_progress,
+    code_host: CodeHost | None = None,
 ) -> tuple[ImportProposal, ImportResult | None]:
     """Gather, and apply when a selection is given: what the command and the demo both call."""
     label, mail = source_for(app, source)
-    proposal = gather(app, mail, label, window or choose_window(app), progress)
+    proposal = gather(app, mail, label, window or choose_window(app), progress, code_host=code_host)
     if apply is None:
         return proposal, None
     return proposal, apply_import(app, proposal, apply, progress)

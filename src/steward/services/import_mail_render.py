@@ -25,6 +25,7 @@ def candidate_json(item: Proposed) -> dict[str, Any]:
         reporter=item.reporter,
         messages=len(item.mails),
         precedents=list(item.precedents),
+        public_fix=list(item.public_fix),
     )
     return data
 
@@ -63,6 +64,7 @@ def _item_lines(item: Proposed) -> list[str]:
     return [
         render_candidate(item.number, item.candidate),
         *(f"   precedent: {safe_terminal(line, max_chars=200)}" for line in item.precedents),
+        *(f"   check: {safe_terminal(line, max_chars=200)}" for line in item.public_fix),
         *(f"   draft: {t}" for t in item.drafts),
     ]
 
