@@ -100,6 +100,8 @@ class Milestone(Base):
 
 
 class Tracker(Base):
+    """Migration 0003 adds a full-text index outside this model (`fulltext.py`): FTS5 triggers or a tsvector column."""
+
     __tablename__ = "trackers"
     __table_args__ = (
         UniqueConstraint("project_id", "number"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from steward.store.fulltext import is_fulltext_object
 from steward.store.schema import Base
 
 connection = context.config.attributes.get("connection")
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_name=lambda name, _type, _parents: not is_fulltext_object(name),
 )
 with context.begin_transaction():
     context.run_migrations()
