@@ -7,7 +7,7 @@ the data as data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -132,8 +132,13 @@ def build_candidate(
     rejection_openings: Sequence[str] = (),
     permalink: str | None = None,
     operator_pii: Sequence[tuple[Code, str]] = (),
+    narrow: Callable[[str, str], KnownTrackers] | None = None,
 ) -> Candidate:
-    """Classification (§5.7), the already-responded drop (§5.3), duplicate signals (§5.4) and fields (§5.10)."""
+    """Classification (§5.7), the already-responded drop (§5.3), duplicate signals (§5.4) and fields (§5.10).
+
+    `narrow(subject, text)`, when given, picks the trackers the fuzzy signals compare with (the optional
+    full-text prefilter of §5.4); classification always sees every tracker.
+    """
     roster = list(roster_emails)
     result = classify(messages, trackers, roster, config, patterns, adapters=adapters)
     root = messages[0] if messages else None
@@ -169,7 +174,7 @@ def build_candidate(
                 root.from_addr.rpartition("@")[0],
                 tuple(config.product.subject_prefix_strip),
             ),
-            trackers,
+            narrow(root.subject, result.text) if narrow is not None else trackers,
             patterns,
             now,
             cli_names=[n for n in (config.product.code_pointer_token, config.product.short_name.lower()) if n],

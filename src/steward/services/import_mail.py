@@ -62,6 +62,7 @@ from steward.services.known_trackers import (
 )
 from steward.services.public_fix_search import Outcome, PublicFixSearch
 from steward.services.reporter_drafts import one_line
+from steward.services.tracker_prefilter import prefilter
 from steward.store import Reader
 
 
@@ -100,6 +101,11 @@ class _Context:
         self.adapters: list[RelayAdapter] = adapters_for(app.config, app.patterns)
         self.roster = [e for m in app.config.roster.members for e in m.emails]
         self.known = known(app, reader)
+        self.narrow = (
+            prefilter(reader, self.known.trackers, app.patterns, tuple(app.config.product.subject_prefix_strip))
+            if app.config.intake.fts_prefilter
+            else None
+        )
         self.secret = reader.get_secret()
         self.openings = rejection_openings(app)
         self.operator_pii: list[tuple[Code, str]] = [
@@ -278,6 +284,7 @@ def _classify(
         rejection_openings=ctx.openings,
         operator_pii=ctx.operator_pii,
         permalink=ctx.archive.permalink(root.message_id if isinstance(root, ParsedMessage) else None),
+        narrow=ctx.narrow,
     )
     pgp_notes = tuple(n for n in (root.notes if isinstance(root, ParsedMessage) else ()) if n.startswith(PGP_FAILED))
     if pgp_notes:
