@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -299,17 +300,35 @@ def upstream_pr_numbers(text: str, patterns: PatternSet) -> list[int]:
 # ---------------------------------------------------------------------------------------------- §5.4 scoring
 
 
+@dataclass(frozen=True)
+class _Axes:
+    component: frozenset[str]
+    bug_class: frozenset[str]
+    entry_point: frozenset[str]
+
+
+@lru_cache(maxsize=16384)
+def _axes_of(text: str, patterns: PatternSet, cli_names: tuple[str, ...]) -> _Axes:
+    """The three pattern axes of one text, cached: each tracker's text meets every candidate of an import,
+    and recomputing its regex hits per pair made the comparison quadratic in pattern work."""
+    return _Axes(
+        frozenset(_component(text, patterns)),
+        frozenset(_bug_classes(text, patterns)),
+        frozenset(entry_points(text, patterns, cli_names)),
+    )
+
+
 def _semantic_axes(
     candidate: CandidateText, tracker: KnownTracker, patterns: PatternSet, cli_names: Sequence[str]
 ) -> list[str]:
-    mine = f"{candidate.subject}\n{candidate.body}"
-    theirs = f"{tracker.title}\n{tracker.excerpt[:EXCERPT_CHARS]}"
+    mine = _axes_of(f"{candidate.subject}\n{candidate.body}", patterns, tuple(cli_names))
+    theirs = _axes_of(f"{tracker.title}\n{tracker.excerpt[:EXCERPT_CHARS]}", patterns, tuple(cli_names))
     axes: list[str] = []
-    if _component(mine, patterns) & _component(theirs, patterns):
+    if mine.component & theirs.component:
         axes.append("component")
-    if _bug_classes(mine, patterns) & _bug_classes(theirs, patterns):
+    if mine.bug_class & theirs.bug_class:
         axes.append("bug-class")
-    if entry_points(mine, patterns, cli_names) & entry_points(theirs, patterns, cli_names):
+    if mine.entry_point & theirs.entry_point:
         axes.append("entry-point")
     head = norm(candidate.body[:EXCERPT_CHARS]).lower()
     if tracker.excerpt and fuzz.token_sort_ratio(head, norm(tracker.excerpt[:EXCERPT_CHARS]).lower()) >= TEXT_RATIO:
