@@ -21,6 +21,7 @@ import steward.cli.import_files_commands as commands
 from steward.codehost.interface import CodeHostError
 from steward.domain.roles import Field
 from steward.services import import_files as files
+from steward.services import scan_checks as checks_mod
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 TITLE = "Path traversal in the export handler"
@@ -105,7 +106,7 @@ def propose(root: Path, text: str, host: FakeHost | None = None) -> files.FilePr
         app.store.close()
 
 
-def checks_of(proposal: files.FileProposal, number: int = 1) -> files.ScanChecks:
+def checks_of(proposal: files.FileProposal, number: int = 1) -> checks_mod.ScanChecks:
     checks = proposal.items[number - 1].checks
     assert checks is not None
     return checks
@@ -158,13 +159,13 @@ def test_medium_duplicate_alone_suggests_nothing(project: Path) -> None:
     checks = checks_of(propose(project, sarif()))
     assert [(d.tracker, d.signal, d.strength.value) for d in checks.duplicates] == [(1, "code-pointer", "MEDIUM")]
     assert checks.suggested is None
-    assert "suggested bucket: none" in files.check_lines(checks)
+    assert "suggested bucket: none" in checks_mod.check_lines(checks)
 
 
 def test_no_tracker_states_no_duplicate(project: Path) -> None:
     checks = checks_of(propose(project, sarif()))
     assert checks.duplicates == ()
-    assert files.check_lines(checks)[0] == "duplicates: none"
+    assert checks_mod.check_lines(checks)[0] == "duplicates: none"
 
 
 def test_an_imported_finding_is_not_its_own_duplicate(project: Path, run: Run) -> None:
@@ -206,7 +207,7 @@ def test_fix_pr_held_by_a_tracker_is_a_strong_duplicate(project: Path) -> None:
 
 
 def test_no_fix_pr_is_stated(project: Path) -> None:
-    lines = files.check_lines(checks_of(propose(project, sarif())))
+    lines = checks_mod.check_lines(checks_of(propose(project, sarif())))
     assert "fix already public: no linked upstream PR outside the trackers" in lines
 
 
@@ -245,7 +246,7 @@ def test_commits_since_the_scan_commit_suggest_already_fixed(project: Path) -> N
         "already-fixed",
         "1 commit(s) touch its files since the scan commit",
     )
-    assert host.calls == [(SHA, ("src/quill_wort/export.py",), files.COMMIT_LIMIT)], "one call per path set"
+    assert host.calls == [(SHA, ("src/quill_wort/export.py",), checks_mod.COMMIT_LIMIT)], "one call per path set"
     assert checks_of(proposal, 2).fixed_since == checks.fixed_since
     rendered = files.proposal_json(proposal)["findings"][0]["fixed_since_scan_commit"]
     assert rendered["commits"] == [{"sha": FIX.sha, "summary": FIX.summary, "url": FIX.url}]
@@ -253,7 +254,7 @@ def test_commits_since_the_scan_commit_suggest_already_fixed(project: Path) -> N
 
 def test_no_commit_since_is_stated_and_suggests_nothing(project: Path) -> None:
     checks = checks_of(propose(project, sarif(), FakeHost([])))
-    assert checks.fixed_since == files.FixedSince(
+    assert checks.fixed_since == checks_mod.FixedSince(
         True, "no commit touching the finding's files since the scan commit 0123456"
     )
     assert checks.suggested is None

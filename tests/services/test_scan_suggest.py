@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from steward.intake.scan_findings import ScanFinding
 from steward.intake.signals import Duplicate, Strength
-from steward.services import import_files as files
+from steward.services import scan_checks as files
 from steward.store import RejectionRow
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)

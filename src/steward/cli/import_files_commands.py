@@ -19,6 +19,7 @@ from steward.codehost.interface import CodeHost
 from steward.errors import ConfigError, UsageError
 from steward.services import import_files as files
 from steward.services import import_pr as prs
+from steward.services.scan_checks import CommitSource
 from steward.services.selector import parse_selection
 
 try:
@@ -72,7 +73,7 @@ def import_md(
     _propose_and_apply(config, apply, lambda a: files.propose_md(a, file, credit), as_json=as_json, quiet=quiet)
 
 
-def scan_code_host(application: App, clone: Path | None) -> files.CommitSource:
+def scan_code_host(application: App, clone: Path | None) -> CommitSource:
     """What `import scan --check-commits` reads: the local clone given with `--clone` (git log, offline), else
     GitHub for tracker.upstream_repo; both read-only. Tests replace this function."""
     if clone is not None:
@@ -82,7 +83,7 @@ def scan_code_host(application: App, clone: Path | None) -> files.CommitSource:
             raise UsageError(f"--clone {clone} is not a directory; give the path of a local clone of the upstream.")
         return GitCodeHost(clone)
     host = prs.github_code_host(application)
-    if not isinstance(host, files.CommitSource):
+    if not isinstance(host, CommitSource):
         raise ConfigError(
             "import scan --check-commits needs a code host adapter that lists commits (commits_since); "
             "this build has none, so run without --check-commits or give --clone PATH."
