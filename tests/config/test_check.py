@@ -77,8 +77,19 @@ def test_demo_cna_in_a_real_project_is_an_error(tmp_path: Path) -> None:
 
 
 def test_adapter_not_shipped_yet_is_a_warning(tmp_path: Path) -> None:
-    warnings = check_config(init(tmp_path, replace=(("kind: none", "kind: ponymail"),)), None).warnings
-    assert any(w.startswith("archive_system.kind: adapter 'ponymail'") for w in warnings)
+    edit = (("primary: maildir\n", "primary: maildir\n  fallback: ponymail\n"),)
+    warnings = check_config(init(tmp_path, replace=edit), None).warnings
+    assert any(w.startswith("mail_provider.fallback: adapter 'ponymail'") for w in warnings)
+
+
+def test_archive_kinds_need_their_address_or_folder(tmp_path: Path) -> None:
+    pony = check_config(init(tmp_path, replace=(("kind: none", "kind: ponymail"),)), None)
+    assert any("archive_system.base_url is required with kind ponymail" in e for e in pony.errors)
+    folder = check_config(init(tmp_path, replace=(("kind: none", "kind: mbox-dir\n  path: archive"),)), None)
+    assert any("archive_system.path" in e and "is not a folder" in e for e in folder.errors)
+    (tmp_path / "archive").mkdir()
+    assert check_config(init(tmp_path, replace=(("kind: none", "kind: mbox-dir\n  path: archive"),)), None).ok
+    assert not any("archive_system" in w for w in pony.warnings)
 
 
 def test_planned_value_is_a_warning(tmp_path: Path) -> None:

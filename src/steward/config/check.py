@@ -19,11 +19,11 @@ from steward.config.model import PLANNED, SPECIFIED_FORWARDERS, ProjectConfig
 BUILT_IN: dict[str, frozenset[str]] = {
     "tracker.platform": frozenset({"sql"}),
     "tracker.board.kind": frozenset({"embedded", "none"}),
-    "mail_provider.primary": frozenset({"maildir"}),
-    "mail_provider.drafts": frozenset({"maildir"}),
+    "mail_provider.primary": frozenset({"maildir", "mbox", "imap"}),
+    "mail_provider.drafts": frozenset({"maildir", "imap"}),
     "mail_provider.fallback": frozenset({"none"}),
-    "archive_system.kind": frozenset({"none"}),
-    "cve_authority.tool": frozenset({"none", "demo"}),
+    "archive_system.kind": frozenset({"none", "mbox-dir", "ponymail", "hyperkitty"}),
+    "cve_authority.tool": frozenset({"none", "demo", "vulnogram", "cve-services", "ghsa", "mitre-form"}),
     "security_inbox.kind": frozenset({"mailing-list"}),
 }
 """Adapters this build ships, per config key; extend it (or register an entry point) as adapters land."""
@@ -162,6 +162,23 @@ def tracked_private_files(loaded: LoadedConfig, git_root: Path) -> list[str]:
     return [name for name in result.stdout.decode("utf-8", "replace").split("\0") if name]
 
 
+def _archive_errors(loaded: LoadedConfig) -> list[str]:
+    """The keys an archive kind cannot work without (steward decision: `base_url`, `path`)."""
+    archive = loaded.config.archive_system
+    if archive.kind in ("ponymail", "hyperkitty") and not archive.base_url:
+        return [
+            f"{loaded.path}: archive_system.base_url is required with kind {archive.kind}; set the archive's address"
+        ]
+    if archive.kind == "mbox-dir":
+        if not archive.path:
+            return [f"{loaded.path}: archive_system.path is required with kind mbox-dir; set the archive folder"]
+        folder = Path(archive.path).expanduser()
+        folder = folder if folder.is_absolute() else loaded.root / folder
+        if not folder.is_dir():
+            return [f"{loaded.path}: archive_system.path {folder} is not a folder; create it or fix the path"]
+    return []
+
+
 def check_config(loaded: LoadedConfig, git_root: Path | None) -> CheckReport:
     """Run every §13 check on a loaded configuration; `git_root` enables the tracked-file check."""
     config = loaded.config
@@ -169,6 +186,7 @@ def check_config(loaded: LoadedConfig, git_root: Path | None) -> CheckReport:
     report.warnings += placeholder_warnings(loaded)
     report.warnings += _relay_warnings(config)
     report.warnings += _adapter_warnings(config)
+    report.errors += _archive_errors(loaded)
     if config.cve_authority.tool == "demo" and config.project_kind != "demo":
         report.errors.append(
             f"{loaded.path}: cve_authority.tool: 'demo' issues fictional CVE ids and is only for project_kind: demo "

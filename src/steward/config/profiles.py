@@ -72,6 +72,7 @@ def _asf() -> Layer:
         "mail_provider": {"primary": "maildir", "fallback": "none"},
         "archive_system": {
             "kind": "ponymail",
+            "base_url": "https://lists.apache.org",
             "list_domain": "<project>.apache.org",
             "search_url_template": "https://lists.apache.org/list?{list}:{year}-{month}:{query}",
             "api_query_url_template": "https://lists.apache.org/api/thread.lua?list={list}&domain={list_domain}&q={query}",

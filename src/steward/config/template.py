@@ -111,7 +111,7 @@ def render_project_yml(profile: str, name: str, security_list: str | None, ident
     if asf:
         out += ["  # The asf profile names ponymail (lists.apache.org); to switch: `kind: ponymail`."]
     else:
-        out += ["  # To read a list archive: kind: ponymail, hyperkitty or mbox-dir."]
+        out += ["  # To read a list archive: kind: ponymail or hyperkitty (with base_url), or mbox-dir (with path)."]
     out += [
         "  kind: none",
         "",
