@@ -63,9 +63,14 @@ def git_root(start: Path) -> Path | None:
 from steward.cli import (  # noqa: E402, F401
     advisory_commands,
     commands,
+    credit_commands,
     cve_commands,
+    drafts_commands,
+    fix_commands,
     import_commands,
     import_files_commands,
+    pii_commands,
+    scrub_commands,
     triage_commands,
 )
 
