@@ -13,6 +13,7 @@ from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.config.loader import find_config, load_config
 from steward.errors import Refused, UsageError
 from steward.services import cve_records
+from steward.services.effective_fields import effective_body
 from steward.services.trackers import normalised_title
 
 cve_app = typer.Typer(help="CVE records: generate, validate.", no_args_is_help=True)
@@ -56,10 +57,11 @@ def cve_json(
             cve_records.check_cve_id(cve_id, application.config)
         with application.store.read(application.slug) as reader:
             row = reader.get_tracker(tracker or 0)
+            comments = reader.list_comments(row.number)
         final = normalised_title(application, row.title).title
         built = cve_records.from_tracker(
             row.number,
-            body=row.body,
+            body=effective_body(application, row, comments),
             title=final,
             labels=row.labels,
             milestone=row.milestone,

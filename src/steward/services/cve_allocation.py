@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from steward import ids
@@ -18,11 +19,12 @@ from steward.errors import Refused, UsageError
 from steward.records.block import render_block, splice_block
 from steward.services.cna_tools import tool_for
 from steward.services.cve_records import Built, check_cve_id, from_tracker
+from steward.services.effective_fields import effective_body
 from steward.services.facts import parse_stored, tracker_facts
 from steward.services.reporter_drafts import plan_draft, store_draft, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.trackers import normalised_title
-from steward.store import TrackerRow, Transaction
+from steward.store import CommentRow, TrackerRow, Transaction
 
 
 def relay_message(app: App, title: str) -> str:
@@ -56,11 +58,12 @@ def _root_message_id(app: App, row: TrackerRow) -> str | None:
     return primary.message_id if isinstance(primary, ThreadRef) else None
 
 
-def regenerate_block(app: App, row: TrackerRow, cve_id: str) -> tuple[str, Built]:
+def regenerate_block(app: App, row: TrackerRow, cve_id: str, comments: Sequence[CommentRow] = ()) -> tuple[str, Built]:
+    """The body with its block regenerated from the effective fields (credit corrections in `comments`)."""
     title = normalised_title(app, row.title).title
     built = from_tracker(
         row.number,
-        body=row.body,
+        body=effective_body(app, row, comments) if comments else row.body,
         title=title,
         labels=row.labels,
         milestone=row.milestone,
@@ -232,7 +235,7 @@ def push(app: App, number: int, *, allow_product_change: bool = False) -> str:
     app.member()
     with app.store.transaction(app.slug, actor=app.identity, command="cve push") as tx:
         tool, row, cve_id = tool_and_tracker(app, tx, number)
-        body, built = regenerate_block(app, row, cve_id)
+        body, built = regenerate_block(app, row, cve_id, tx.list_comments(number))
         if built.strict_refusal:
             raise Refused(f"tracker #{number}: {built.strict_refusal}; nothing was pushed.")
         target = RecordState(built.generated.state)
