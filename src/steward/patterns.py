@@ -2,13 +2,14 @@
 
 The spec writes no pattern inline: every rule asks this module for an entry by
 name. Placeholders (`{{upstream}}` and friends) are filled from the project's
-configuration; an item or phrase whose placeholder is unset is skipped, and a
-single regex whose placeholder is unset never matches.
+configuration; an item or phrase whose placeholder is unset is skipped, and in a
+single regex an unset placeholder matches nothing where it stands: the rest of an
+alternation still works (`cve|secur|{{tracker_number}}` still finds "cve" with no
+tracker number), while a pattern that needs the value everywhere never matches.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -40,10 +41,18 @@ def _alternation(values: Sequence[str]) -> str:
     return "(?:" + "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)) + ")"
 
 
-def _fill_regex(pattern: str, values: Mapping[str, PlaceholderValue]) -> str:
+NOTHING = "(?!)"
+"""A regex that matches nowhere: what an unset placeholder becomes inside a single regex."""
+
+
+def _fill_regex(pattern: str, values: Mapping[str, PlaceholderValue], *, unset: str | None = None) -> str:
+    """The pattern with placeholders filled; an unset one raises, or becomes `unset` when given."""
+
     def sub(m: re.Match[str]) -> str:
         value = values.get(m.group(1))
         if value is None or value == "" or (not isinstance(value, str) and not [v for v in value if v]):
+            if unset is not None:
+                return unset
             raise _Unset(m.group(1))
         if isinstance(value, str):
             return re.escape(value)
@@ -137,8 +146,7 @@ def _compile_entry(name: str, raw: Mapping[str, Any], values: Mapping[str, Place
     shape = next(s for s in SHAPES if s in raw)
     compiled: list[tuple[str, re.Pattern[str]]] = []
     if shape == "regex":
-        with contextlib.suppress(_Unset):
-            compiled.append((name, re.compile(_fill_regex(raw["regex"], values), flags)))
+        compiled.append((name, re.compile(_fill_regex(raw["regex"], values, unset=NOTHING), flags)))
     elif shape == "items":
         for item, spec in raw["items"].items():
             regex = spec["regex"] if isinstance(spec, Mapping) else spec

@@ -31,7 +31,6 @@ from steward.textfiles import read_text_input
 GIT_TIMEOUT_SECONDS = 60
 _RANGE = re.compile(r"^(?P<a>[^.\s][^\s]*?)\.\.(?P<b>[^.\s][^\s]*)$")
 _COMMIT_SEP = "\x1e"
-NO_TRACKER_NUMBER = "\x00"
 
 
 @dataclass(frozen=True)
@@ -137,12 +136,11 @@ def reporter_values(app: App) -> tuple[str, ...]:
 def scrub_context(app: App) -> ScrubContext:
     """`tracker_number` covers the open trackers: their numbers are still embargoed identifiers (§12 D5).
 
-    Without open trackers the placeholder gets a NUL, which no branch name can hold: an unset placeholder would
-    switch the whole `scrub.branch` regex off, words and all.
+    Without open trackers the placeholder is unset, which turns off only the number branch of `scrub.branch`.
     """
     config = app.config
     with app.store.read(app.slug) as reader:
-        open_numbers = [str(t.number) for t in reader.list_trackers(open_only=True)] or [NO_TRACKER_NUMBER]
+        open_numbers = [str(t.number) for t in reader.list_trackers(open_only=True)]
     patterns = patterns_for(config, {"tracker_base_url": tracker_base_url(config), "tracker_number": open_numbers})
     return ScrubContext(
         patterns=patterns,
