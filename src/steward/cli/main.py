@@ -71,6 +71,7 @@ from steward.cli import (  # noqa: E402, F401
     import_files_commands,
     pii_commands,
     scrub_commands,
+    sync_commands,
     triage_commands,
 )
 

@@ -14,6 +14,7 @@ from steward.domain.lifecycle import State, TrackerFacts
 from steward.domain.locator import StepFacts, locate_step
 from steward.domain.roles import CloseReason, Field
 from steward.errors import BadStoredContent
+from steward.services.private_pr import private_pr_recorded
 from steward.store import CommentRow, TrackerRow
 
 STEWARD_PREFIX = "<!-- steward: "
@@ -70,7 +71,16 @@ def step_of(app: App, row: TrackerRow, comments: Sequence[CommentRow], now: date
     last = max((c.created_at for c in real), default=row.created_at)
     stalled = now - last > timedelta(days=app.config.disclosure.stall_days)
     facts = tracker_facts(app, row)
-    step = locate_step(StepFacts.of(facts, app.labels, stalled=stalled, substantive_comments=bool(real)))
+    trusted = [m.handle for m in app.config.roster.members] + list(app.config.tracker.bot_logins)
+    step = locate_step(
+        StepFacts.of(
+            facts,
+            app.labels,
+            stalled=stalled,
+            substantive_comments=bool(real),
+            private_pr_recorded=private_pr_recorded(comments, trusted),
+        )
+    )
     return StepView(step, stalled)
 
 

@@ -16,19 +16,19 @@ from steward.app import App
 from steward.config.model import Member
 from steward.domain.fields import field_value, set_field
 from steward.domain.lifecycle import State, pr_created_effect
-from steward.domain.markers import comment_marker, render_marker
+from steward.domain.markers import render_marker
 from steward.domain.roles import Field
 from steward.domain.rollup import notification_no_event
 from steward.domain.versions import NEXT, parse_affected
 from steward.errors import Refused, UsageError
 from steward.services.facts import parse_stored, state, tracker_facts
 from steward.services.import_pr import parse_pr_ref, upstream_of
+from steward.services.private_pr import PR_URL, PRIVATE_MARKER, private_pr_recorded, private_urls
 from steward.services.reporter_drafts import DraftPlan, plan_draft, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.triage_decide import board_update, label_change, ordered_labels
-from steward.store import CommentRow, TrackerRow, Transaction
+from steward.store import TrackerRow, Transaction
 
-PRIVATE_MARKER = "private-fix-pr"
 CLAIMABLE = frozenset({State.ASSESSED, State.CVE_ALLOCATED, State.PR_CREATED, State.PR_MERGED})
 """Steps 7–11 belong to the remediation developer (§1.1); later the RM owns the tracker."""
 VALIDATION_CHECKLIST = (
@@ -38,7 +38,6 @@ VALIDATION_CHECKLIST = (
 )
 """§11.8: CI does not run on a private fork, so these are done by hand before the branch goes public."""
 _GHSA_FORK = re.compile(r"-ghsa(?:-[23456789cfghjmpqrvwx]{4}){3}", re.IGNORECASE)
-_PR_URL = re.compile(r"https?://(?:www\.)?github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/pull/(?P<n>[0-9]+)/?")
 
 
 def display_name(member: Member) -> str:
@@ -181,7 +180,7 @@ def private_pr_url(app: App, url: str) -> str:
     """§11.8: a PR on `<tracker>` (tracker.repo) or on a GHSA temporary private fork of `<upstream>`."""
     upstream = upstream_of(app)
     tracker_repo = app.config.tracker.repo
-    found = _PR_URL.fullmatch(url.strip().strip("<>"))
+    found = PR_URL.fullmatch(url.strip().strip("<>"))
     if found is not None:
         repo = found.group("repo").casefold()
         owner, _, name = upstream.casefold().partition("/")
@@ -291,7 +290,7 @@ def _link_another(app: App, tx: Transaction, row: TrackerRow, body: str, url: st
 
 
 def _ref(app: App, url: str) -> str:
-    found = _PR_URL.fullmatch(url)
+    found = PR_URL.fullmatch(url)
     return f"{found.group('repo')}#{found.group('n')}" if found else url
 
 
@@ -314,25 +313,6 @@ def private_comment(url: str) -> str:
         *(f"- [ ] {item}" for item in VALIDATION_CHECKLIST),
     ]
     return "\n".join(lines) + "\n"
-
-
-def private_urls(comments: Iterable[CommentRow], trusted: Iterable[str]) -> list[str]:
-    """Private PRs recorded on the tracker (marker on line 1 of a trusted comment), oldest first."""
-    handles = list(trusted)
-    found: list[str] = []
-    for comment in comments:
-        marker = comment_marker(comment.body, comment.author, handles)
-        if marker is None or marker.name != PRIVATE_MARKER:
-            continue
-        hit = _PR_URL.search(comment.body)
-        if hit is not None and hit.group(0) not in found:
-            found.append(hit.group(0))
-    return found
-
-
-def private_pr_recorded(comments: Iterable[CommentRow], trusted: Iterable[str]) -> bool:
-    """The §3.4 row-9 fact (`StepFacts.private_pr_recorded`)."""
-    return bool(private_urls(comments, trusted))
 
 
 def _link_private(app: App, number: int, url: str) -> Linked:

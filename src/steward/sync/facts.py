@@ -1,0 +1,192 @@
+"""Facts of one tracker for the sync rules (spec §8.1), gathered read-only from the store and the ports.
+
+Everything a rule needs is read here, once, so the rules stay pure: the parsed body, the lifecycle facts, the
+rollup entries, which drafts the sink still holds, the linked PR as the code host reports it, and what the operator
+stated on the command line (`--released`, `--advisory-url`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from steward import ids
+from steward.codehost.interface import CodeHost, CodeHostError, PullRequest
+from steward.domain.fields import BodyFormatError, ParsedBody, field_value, parse_fields
+from steward.domain.lifecycle import State
+from steward.domain.lifecycle import TrackerFacts as LifecycleFacts
+from steward.domain.roles import CloseReason, Field
+from steward.domain.rollup import RollupEntry, parse_rollup, rollup_part
+from steward.errors import UsageError
+from steward.store import Reader, TrackerRow
+
+from .context import SyncContext
+
+_URL = re.compile(r"https?://\S+")
+
+
+@dataclass(frozen=True)
+class OperatorFacts:
+    """What the operator asserted for this run (§8.6 `--released`, §8.8 `--advisory-url`)."""
+
+    released: str | None = None
+    advisory_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PrFacts:
+    url: str
+    number: int
+    state: str
+    merged: bool
+    author_login: str
+    author_name: str | None
+    milestone: str | None
+    milestone_due: date | None = None
+
+    @classmethod
+    def of(cls, url: str, pr: PullRequest) -> PrFacts:
+        ms = pr.milestone
+        return cls(
+            url,
+            pr.number,
+            pr.state,
+            pr.merged,
+            pr.author_login,
+            pr.author_name,
+            ms.title if ms else None,
+            ms.due_on if ms else None,
+        )
+
+
+@dataclass(frozen=True)
+class TrackerFacts:
+    row: TrackerRow
+    parsed: ParsedBody
+    life: LifecycleFacts
+    state: State
+    cve_id: str | None
+    pr_url: str | None
+    pr: PrFacts | None
+    rollup: tuple[RollupEntry, ...]
+    sink_keys: frozenset[str] | None
+    """Keys the draft sink holds now; None when the sink was not read."""
+    operator: OperatorFacts = OperatorFacts()
+    notes: tuple[str, ...] = ()
+    """Why a fact could not be read (PR lookup failed, rollup unreadable); shown, never guessed around."""
+
+    @property
+    def number(self) -> int:
+        return self.row.number
+
+    def value(self, role: Field) -> str | None:
+        return field_value(self.parsed, role)
+
+
+class PreflightSkip(Exception):
+    """A tracker sync cannot read safely (bad stored body); it lands in the pre-flight skipped bucket."""
+
+
+def pr_url_of(value: str | None) -> str | None:
+    found = _URL.search(value or "")
+    return found.group(0).rstrip(").,;") if found else None
+
+
+def _pr_number(url: str, upstream: str) -> int | None:
+    from steward.services.import_pr import parse_pr_ref
+
+    try:
+        return parse_pr_ref(url, upstream)
+    except UsageError:
+        return None
+
+
+def read_pr(url: str | None, upstream: str, code_host: CodeHost | None) -> tuple[PrFacts | None, str | None]:
+    """The PR named by the `pr-with-fix` field (trusted over search, §8.1), or why it is not known."""
+    if url is None or code_host is None:
+        return None, None
+    number = _pr_number(url, upstream)
+    if number is None:
+        return None, f"PR URL {url} is not a pull request on {upstream}; S2-S4 not checked"
+    try:
+        return PrFacts.of(url, code_host.get_pr(number)), None
+    except CodeHostError as exc:
+        return None, f"PR {upstream}#{number} could not be read ({exc}); S2-S4 not checked"
+
+
+def _rollup(bodies: Sequence[str]) -> tuple[tuple[RollupEntry, ...], str | None]:
+    try:
+        return tuple(parse_rollup(bodies)), None
+    except ValueError as exc:
+        return (), f"status rollup unreadable ({exc}); S19 not checked"
+
+
+def build_facts(
+    row: TrackerRow,
+    ctx: SyncContext,
+    *,
+    pr: PrFacts | None = None,
+    rollup_bodies: Sequence[str] = (),
+    sink_keys: frozenset[str] | None = None,
+    operator: OperatorFacts = OperatorFacts(),
+    notes: Sequence[str] = (),
+) -> TrackerFacts:
+    """The pure half of `gather`: facts from what was read; raises PreflightSkip for a body the codec refuses."""
+    try:
+        parsed = parse_fields(row.body, ctx.headings)
+    except BodyFormatError as exc:
+        raise PreflightSkip(f"tracker #{row.number}: {exc}; fix the body, then re-run sync") from exc
+    pr_field = field_value(parsed, Field.PR_WITH_FIX)
+    reason = CloseReason(row.close_reason) if row.close_reason else None
+    link = field_value(parsed, Field.CVE_TOOL_LINK) or ""
+    life = LifecycleFacts(
+        labels=frozenset(row.labels),
+        closed=not row.is_open,
+        close_reason=reason,
+        has_pr_url="://" in (pr_field or ""),
+        has_cve_id=bool(ids.cves_in_text(link)),
+        number=row.number,
+    )
+    rollup, rollup_note = _rollup(rollup_bodies)
+    return TrackerFacts(
+        row=row,
+        parsed=parsed,
+        life=life,
+        state=life.state(ctx.labels),
+        cve_id=row.cve_id or ids.first_cve(link),
+        pr_url=pr_url_of(pr_field),
+        pr=pr,
+        rollup=rollup,
+        sink_keys=sink_keys,
+        operator=operator,
+        notes=tuple(n for n in (*notes, rollup_note) if n),
+    )
+
+
+def gather(
+    reader: Reader,
+    row: TrackerRow,
+    ctx: SyncContext,
+    *,
+    code_host: CodeHost | None = None,
+    sink_keys: frozenset[str] | None = None,
+    operator: OperatorFacts = OperatorFacts(),
+) -> TrackerFacts:
+    """Read-only: comments from the store, the PR through the code host; raises PreflightSkip on a bad body."""
+    try:
+        pr_field = field_value(parse_fields(row.body, ctx.headings), Field.PR_WITH_FIX)
+    except BodyFormatError as exc:
+        raise PreflightSkip(f"tracker #{row.number}: {exc}; fix the body, then re-run sync") from exc
+    pr, pr_note = read_pr(pr_url_of(pr_field), ctx.config.tracker.upstream_repo, code_host)
+    bodies = [c.body for c in reader.list_comments(row.number) if rollup_part(c.body) is not None]
+    return build_facts(
+        row,
+        ctx,
+        pr=pr,
+        rollup_bodies=bodies,
+        sink_keys=sink_keys,
+        operator=operator,
+        notes=[pr_note] if pr_note else [],
+    )

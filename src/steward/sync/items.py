@@ -1,0 +1,79 @@
+"""A sync proposal item: which rule, which tracker, a stable key (G4) and the change it would make.
+
+The change is described as operations on the tracker as it is at apply time (set these fields, add or remove these
+labels), not as a new body, so several items on one tracker compose in any selection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from steward.domain.roles import Field
+
+
+@dataclass(frozen=True)
+class Change:
+    title: str | None = None
+    fields: tuple[tuple[Field, str], ...] = ()
+    related: tuple[str, ...] = ()
+    """Tokens appended to `### Related references` (§5.12)."""
+    add_labels: frozenset[str] = frozenset()
+    remove_labels: frozenset[str] = frozenset()
+    transition: str | None = None
+    board: bool = False
+    """Recompute the §2.11 column from the final labels."""
+    milestone: str | None = None
+    milestone_due: date | None = None
+    regenerate_block: bool = False
+    push: bool = False
+    draft: str | None = None
+    """The §9.2 template drafted to the reporter when the item applies."""
+    gone_drafts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "fields": {f.value: v for f, v in self.fields},
+            "related": list(self.related),
+            "add_labels": sorted(self.add_labels),
+            "remove_labels": sorted(self.remove_labels),
+            "transition": self.transition,
+            "board": self.board,
+            "milestone": self.milestone,
+            "regenerate_block": self.regenerate_block,
+            "push": self.push,
+            "draft": self.draft,
+            "gone_drafts": list(self.gone_drafts),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class SyncItem:
+    tracker: int
+    rule: str
+    key: str
+    """(tracker, rule id, target value): equal keys mean the same change (G4)."""
+    summary: str
+    cve_affecting: bool
+    change: Change
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tracker": self.tracker,
+            "rule": self.rule,
+            "key": self.key,
+            "summary": self.summary,
+            "cve_affecting": self.cve_affecting,
+            "change": self.change.as_json(),
+        }
+
+
+def item_key(tracker: int, rule: str, target: str) -> str:
+    """Long targets (a title, a JSON block) are digested so the key stays one short line."""
+    shown = target if len(target) <= 60 and "\n" not in target else hashlib.sha256(target.encode()).hexdigest()[:16]
+    return f"{tracker}:{rule}:{shown}"
