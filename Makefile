@@ -19,8 +19,15 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# SERVE=no builds the demo without starting the web UI (for scripted checks).
+SERVE ?= yes
+
 demo: $(VENV)/.installed
 	$(BIN)/steward demo --dir demo
+	@if [ "$(SERVE)" = yes ]; then \
+	    echo "Web UI of the fictional demo on http://127.0.0.1:8000/ (Ctrl-C stops it)."; \
+	    cd demo && ../$(BIN)/steward serve --host 127.0.0.1 --port 8000; \
+	fi
 
 test: $(VENV)/.installed-test
 	bash scripts/run-tests

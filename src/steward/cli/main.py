@@ -73,6 +73,7 @@ from steward.cli import (  # noqa: E402, F401
     scrub_commands,
     sync_commands,
     triage_commands,
+    web_commands,
 )
 
 

@@ -41,6 +41,7 @@ from steward.services import cve_allocation
 from steward.services.facts import tracker_facts
 from steward.services.project_init import init_project
 from steward.services.rollup_log import write_rollup
+from steward.services.sync_run import SyncRequest, sync
 from steward.services.trackers import new_tracker
 
 FICTIONAL = "FICTIONAL DEMO DATA — not a real project or vulnerability."
@@ -85,6 +86,8 @@ def build_demo(directory: Path, *, identity: str, with_inbox: bool = True) -> Pa
         for story in STORIES:
             numbers.append(_play(app, story, numbers))
         play_triage(app)
+        # Step 11-14 bookkeeping as a team would run it: sync brings every record in line with its fields.
+        sync(app, SyncRequest(all=True, apply="all"))
         if with_inbox:
             play_import(app)
     finally:
