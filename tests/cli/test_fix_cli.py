@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_copy import IDENTITY, build_template, comments, draft_messages, isolated_copy, open_demo, tracker, tree_bytes
 
 import steward.cli.fix_commands  # noqa: F401 - registers `fix` on the shared app
-from steward.app import App, open_app
-from steward.demo.build import build_demo
+from steward.app import App
 from steward.domain.fields import field_value, set_field
 from steward.domain.roles import Field
 from steward.services.fix_commands import PRIVATE_MARKER, VALIDATION_CHECKLIST, private_pr_recorded
 
 Run = Callable[..., Any]
-IDENTITY = "alex"
 UPSTREAM = "https://github.com/quillwort/quillwort/pull"
 GHSA_FORK = "https://github.com/quillwort/quillwort-ghsa-2345-6789-cfgh/pull/7"
 CVE_ALLOCATED = 3  # demo: cve-allocated, unclaimed
@@ -35,52 +30,22 @@ REPORTER = "ola@mail.example.net"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("fix-template") / "demo", identity=IDENTITY, with_inbox=False)
+    return build_template(tmp_path_factory.mktemp("template") / "demo")
 
 
 @pytest.fixture
 def demo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
-    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
-    monkeypatch.setenv("STEWARD_IDENTITY", IDENTITY)
-    root = tmp_path / "demo"
-    shutil.copytree(template, root)
-    monkeypatch.chdir(root)
-    return root
+    return isolated_copy(template, tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def app(demo: Path) -> Iterator[App]:
-    opened = open_app(demo / ".steward" / "project.yml", env={"STEWARD_IDENTITY": IDENTITY})
+    opened = open_demo(demo)
     yield opened
     opened.store.close()
 
 
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    base = root / ".steward"
-    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
-
-
-def drafts(root: Path) -> list[EmailMessage]:
-    folder = root / ".steward" / "drafts" / ".Drafts" / "cur"
-    out: list[EmailMessage] = []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        parsed = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        assert isinstance(parsed, EmailMessage)
-        out.append(parsed)
-    return out
-
-
-def tracker(app: App, number: int) -> Any:
-    with app.store.read(app.slug) as reader:
-        return reader.get_tracker(number)
-
-
-def comments(app: App, number: int) -> list[Any]:
-    with app.store.read(app.slug) as reader:
-        return reader.list_comments(number)
+drafts = draft_messages
 
 
 def audit_count(app: App) -> int:
