@@ -204,3 +204,37 @@ def test_closeout_stops_after_step_4_when_publication_is_manual(demo: Path, run:
 def test_advisory_url_needs_one_tracker(demo: Path, run: Run) -> None:
     assert run("sync", "--all", "--advisory-url", ADVISORY).code == 2
     assert run("sync", "6", "--advisory-url", "lists.example.org/x").code == 2
+
+
+SUMMARY = (
+    "Quillwort before 2.7.1 lets an authenticated user stall the server with a crafted include path; an attacker "
+    "with template-editing rights can do so repeatedly. Upgrade to quillwort 2.7.1 or later."
+)
+
+
+def test_fill_fields_then_handoff_to_the_release_manager(demo: Path, run: Run) -> None:
+    fill = "<!-- steward: remediation-developer-fill-fields v1 -->"
+    row, comments = tracker(demo, 5)
+    assert sum(c.body.startswith(fill) for c in comments) == 1, "the demo's sync asked for the missing summary"
+    heading = "### Short public summary for publish\n\n_No response_"
+    assert heading in row.body
+    edit(demo, 5, body=row.body.replace(heading, f"### Short public summary for publish\n\n{SUMMARY}"))
+    config = demo / ".steward" / "project.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "release_process:" not in text, "merge the release manager into the demo's release_process block"
+    config.write_text(text + "\nrelease_process:\n  release_managers:\n    - handle: sasha-demo\n", encoding="utf-8")
+    first = proposal(run, "5", "--released", "2.7.1")
+    assert [r for _, r in items(first)] == ["S17"], first  # stage 2 waits for the pushed record
+    assert run("sync", "5", "--released", "2.7.1", "--apply", "all").code == 0
+    second = proposal(run, "5", "--released", "2.7.1")
+    assert [r for _, r in items(second)] == ["hand-off"], second
+    assert run("sync", "5", "--released", "2.7.1", "--apply", "all").code == 0
+    after, comments = tracker(demo, 5)
+    assert "fix released" in after.labels and "pr merged" not in after.labels
+    assert after.assignee == "sasha-demo" and after.board_column == "Fix released"
+    handoff = [c.body for c in comments if c.body.startswith("<!-- steward: release-manager-handoff v1 -->")]
+    assert len(handoff) == 1 and "@sasha-demo" in handoff[0]
+    filled = [c.body for c in comments if c.body.startswith(fill)]
+    assert filled == [f"{fill}\nAll mandatory fields are complete."]  # updated in place, never doubled
+    assert items(proposal(run, "--all")) == []
+    assert run("audit", "verify").code == 0

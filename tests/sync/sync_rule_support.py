@@ -70,3 +70,19 @@ class Maker:
             closed_at=NOW if closed else None,
         )
         return build_facts(row, self.ctx, **kw)
+
+
+def comment(author: str, body: str, n: int = 1) -> Any:
+    """A stored tracker comment, the n-th in time order."""
+    from datetime import timedelta
+
+    from steward.store import CommentRow
+
+    at = NOW - timedelta(days=30 - n)
+    return CommentRow(n, 4, author, body, at, at)
+
+
+def message(message_id: str, root: str, name: str, addr: str, sent: datetime | None = None) -> Any:
+    from steward.store import MessageRow
+
+    return MessageRow(message_id, root, "Report", name, addr, None, sent or NOW, False, None)

@@ -12,6 +12,7 @@ from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.codehost.interface import CodeHost
 from steward.intake.display import safe_terminal
 from steward.services.sync_run import SyncRequest, SyncResult, sync
+from steward.sync.release_facts import RegistryFactory
 
 
 def sync_code_host(application: App) -> CodeHost | None:
@@ -25,6 +26,15 @@ def sync_code_host(application: App) -> CodeHost | None:
         return github_code_host(application)
     except StewardError:
         return None
+
+
+def sync_registries(application: App) -> RegistryFactory | None:
+    """`registry_for` per scope kind (§8.6); None for the demo, whose packages are fictional. Tests replace this."""
+    if application.config.project_kind == "demo":
+        return None
+    from steward.registry.registry import registry_for
+
+    return registry_for
 
 
 def render(result: SyncResult) -> str:
@@ -87,7 +97,7 @@ def sync_command(
             preflight=not no_preflight,
             apply=apply_sel,
         )
-        result = sync(application, request, sync_code_host(application))
+        result = sync(application, request, sync_code_host(application), sync_registries(application))
     finally:
         application.store.close()
     if as_json:

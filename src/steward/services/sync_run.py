@@ -26,7 +26,8 @@ from steward.sync.closeout import RULE as CLOSEOUT
 from steward.sync.closeout import CloseOutResult, closeout_item, run_closeout
 from steward.sync.facts import OperatorFacts, PreflightSkip, gather
 from steward.sync.proposal import Proposal, Skipped, build_proposal, select
-from steward.sync.rules import run_rules
+from steward.sync.release_facts import RegistryFactory
+from steward.sync.rules import run_notes, run_rules
 
 _RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 
@@ -135,7 +136,9 @@ def _sink_keys(app: App) -> frozenset[str] | None:
         return None
 
 
-def propose(app: App, req: SyncRequest, code_host: CodeHost | None = None) -> Proposal:
+def propose(
+    app: App, req: SyncRequest, code_host: CodeHost | None = None, registries: RegistryFactory | None = None
+) -> Proposal:
     check_request(req)
     ctx = context_of(app)
     operator = OperatorFacts(released=req.released, advisory_url=req.advisory_url)
@@ -149,7 +152,9 @@ def propose(app: App, req: SyncRequest, code_host: CodeHost | None = None) -> Pr
                 skipped.append(Skipped(row.number, reason))
                 continue
             try:
-                facts = gather(reader, row, ctx, code_host=code_host, sink_keys=keys, operator=operator)
+                facts = gather(
+                    reader, row, ctx, code_host=code_host, sink_keys=keys, operator=operator, registries=registries
+                )
             except PreflightSkip as exc:
                 skipped.append(Skipped(row.number, str(exc)))
                 continue
@@ -158,16 +163,17 @@ def propose(app: App, req: SyncRequest, code_host: CodeHost | None = None) -> Pr
             if closing is not None:
                 items = [i for i in items if i.rule != "S17"] + [closing]
             notes = list(facts.notes) + ([] if keys is not None else ["draft sink unreadable; S19 not checked"])
-            if req.released and facts.state is State.PR_MERGED:
-                notes.append(f"operator fact: released {req.released} (release detection is §8.6, not run here)")
+            notes += run_notes(facts, ctx)
             per_tracker.append((row.number, row.title, items, notes))
     return build_proposal(per_tracker, skipped)
 
 
-def sync(app: App, req: SyncRequest, code_host: CodeHost | None = None) -> SyncResult:
+def sync(
+    app: App, req: SyncRequest, code_host: CodeHost | None = None, registries: RegistryFactory | None = None
+) -> SyncResult:
     """Propose, and with `req.apply` apply the selection; the acting user must be on the roster (§1.3)."""
     app.member()
-    proposal = propose(app, req, code_host)
+    proposal = propose(app, req, code_host, registries)
     if req.apply is None or proposal.empty:
         if req.apply is not None:
             select(proposal, req.apply)  # a bad selection is still exit 2

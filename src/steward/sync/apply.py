@@ -24,6 +24,7 @@ from steward.services.rollup_log import write_rollup
 from steward.services.triage_decide import cve_of
 from steward.store import TrackerRow, Transaction
 from steward.sync.body import append_related
+from steward.sync.comments import marker_comment
 from steward.sync.context import SyncContext
 from steward.sync.items import SyncItem
 from steward.sync.rules.s17_cve_json import NO_BLOCK_STATES, regenerate
@@ -47,8 +48,14 @@ def context_of(app: App) -> SyncContext:
     return SyncContext(app.config, app.labels, app.headings, app.patterns, app.now(), app.identity)
 
 
-def _snapshot(row: TrackerRow) -> dict[str, Any]:
-    return {"title": row.title, "labels": list(row.labels), "column": row.board_column, "body": row.body}
+def _snapshot(row: TrackerRow, assignee: str | None = None) -> dict[str, Any]:
+    return {
+        "title": row.title,
+        "labels": list(row.labels),
+        "column": row.board_column,
+        "body": row.body,
+        "assignee": assignee or row.assignee,
+    }
 
 
 def _ordered(row: TrackerRow, labels: set[str]) -> list[str]:
@@ -102,6 +109,26 @@ def _push(app: App, tx: Transaction, row: TrackerRow, cve: str, ctx: SyncContext
     return push_record(app, tx, cve, built, RecordState(built.generated.state)) or "record not pushed: no CNA tool"
 
 
+def _assignee(row: TrackerRow, items: Sequence[SyncItem]) -> str | None:
+    """The last item's assignee wins (the hand-off's RM over a drift fix); None keeps the current one."""
+    wanted = [i.change.assignee for i in items if i.change.assignee]
+    return wanted[-1] if wanted else row.assignee
+
+
+def _comments(app: App, tx: Transaction, number: int, items: Sequence[SyncItem], ctx: SyncContext) -> list[str]:
+    """Post each marker comment once, or update the trusted comment that carries its marker in place (§2.6)."""
+    notes: list[str] = []
+    for wanted in (c for i in items for c in i.change.comments):
+        found = marker_comment(tx.list_comments(number), ctx, wanted.name)
+        if found is None and not wanted.only_update:
+            tx.add_comment(number, app.identity, wanted.body)
+            notes.append(f"comment {wanted.name} posted")
+        elif found is not None and found.body != wanted.body:
+            tx.update_comment(found.id, wanted.body)
+            notes.append(f"comment {wanted.name} updated")
+    return notes
+
+
 def _draft(app: App, tx: Transaction, row: TrackerRow, template: str, ctx: SyncContext) -> tuple[str | None, str]:
     from steward.sync.facts import pr_url_of
 
@@ -135,8 +162,10 @@ def apply_tracker(app: App, tx: Transaction, number: int, items: Sequence[SyncIt
         labels=list(new.labels),
         board_column=new.board_column,
         milestone=new.milestone,
+        assignee=_assignee(row, items),
     )
-    before, after = _snapshot(row), _snapshot(new)
+    notes += _comments(app, tx, number, items, ctx)
+    before, after = _snapshot(row), _snapshot(new, _assignee(row, items))
     for item in items:
         tx.audit(number, item.key, before, after)
     if cve and any(i.change.push for i in items):

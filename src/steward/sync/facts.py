@@ -10,19 +10,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from steward import ids
 from steward.codehost.interface import CodeHost, CodeHostError, PullRequest
 from steward.domain.fields import BodyFormatError, ParsedBody, field_value, parse_fields
 from steward.domain.lifecycle import State
 from steward.domain.lifecycle import TrackerFacts as LifecycleFacts
-from steward.domain.roles import CloseReason, Field
+from steward.domain.release_detection import ReleaseCheck
+from steward.domain.roles import CloseReason, Field, Label
 from steward.domain.rollup import RollupEntry, parse_rollup, rollup_part
 from steward.errors import UsageError
-from steward.store import Reader, TrackerRow
+from steward.store import CommentRow, MessageRow, MilestoneRow, Reader, TrackerRow
 
 from .context import SyncContext
+
+if TYPE_CHECKING:
+    from .release_facts import RegistryFactory
 
 _URL = re.compile(r"https?://\S+")
 
@@ -45,6 +50,7 @@ class PrFacts:
     author_name: str | None
     milestone: str | None
     milestone_due: date | None = None
+    merged_at: datetime | None = None
 
     @classmethod
     def of(cls, url: str, pr: PullRequest) -> PrFacts:
@@ -58,6 +64,7 @@ class PrFacts:
             pr.author_name,
             ms.title if ms else None,
             ms.due_on if ms else None,
+            pr.merged_at,
         )
 
 
@@ -76,6 +83,20 @@ class TrackerFacts:
     operator: OperatorFacts = OperatorFacts()
     notes: tuple[str, ...] = ()
     """Why a fact could not be read (PR lookup failed, rollup unreadable); shown, never guessed around."""
+    comments: tuple[CommentRow, ...] = ()
+    """Every tracker comment, oldest first; rules decide whose count (steward.sync.comments)."""
+    messages: tuple[MessageRow, ...] = ()
+    """Stored inbound messages of the tracker's threads (routing facts only; bodies are not stored, §9.3)."""
+    milestone_row: MilestoneRow | None = None
+    release: ReleaseCheck | None = None
+    """§8.6 verdict, read for `pr merged` trackers only; None when not checked."""
+    record_state: str | None = None
+    """The stored CNA record state of the CVE (§3.1 record axis), when known."""
+
+    @property
+    def root_message(self) -> MessageRow | None:
+        """The first thread's root message: the real reporter's `From:` (§8.1)."""
+        return next((m for m in self.messages if m.message_id == m.root_message_id), None)
 
     @property
     def number(self) -> int:
@@ -132,6 +153,11 @@ def build_facts(
     sink_keys: frozenset[str] | None = None,
     operator: OperatorFacts = OperatorFacts(),
     notes: Sequence[str] = (),
+    comments: Sequence[CommentRow] = (),
+    messages: Sequence[MessageRow] = (),
+    milestone_row: MilestoneRow | None = None,
+    release: ReleaseCheck | None = None,
+    record_state: str | None = None,
 ) -> TrackerFacts:
     """The pure half of `gather`: facts from what was read; raises PreflightSkip for a body the codec refuses."""
     try:
@@ -162,6 +188,11 @@ def build_facts(
         sink_keys=sink_keys,
         operator=operator,
         notes=tuple(n for n in (*notes, rollup_note) if n),
+        comments=tuple(comments),
+        messages=tuple(messages),
+        milestone_row=milestone_row,
+        release=release,
+        record_state=record_state,
     )
 
 
@@ -173,14 +204,29 @@ def gather(
     code_host: CodeHost | None = None,
     sink_keys: frozenset[str] | None = None,
     operator: OperatorFacts = OperatorFacts(),
+    registries: RegistryFactory | None = None,
 ) -> TrackerFacts:
-    """Read-only: comments from the store, the PR through the code host; raises PreflightSkip on a bad body."""
+    """Read-only: comments, threads, milestone and record state from the store, the PR through the code host,
+    the release through the registry (`pr merged` only); raises PreflightSkip on a bad body."""
+    from .release_facts import check_release
+
     try:
-        pr_field = field_value(parse_fields(row.body, ctx.headings), Field.PR_WITH_FIX)
+        parsed = parse_fields(row.body, ctx.headings)
     except BodyFormatError as exc:
         raise PreflightSkip(f"tracker #{row.number}: {exc}; fix the body, then re-run sync") from exc
-    pr, pr_note = read_pr(pr_url_of(pr_field), ctx.config.tracker.upstream_repo, code_host)
-    bodies = [c.body for c in reader.list_comments(row.number) if rollup_part(c.body) is not None]
+    pr, pr_note = read_pr(
+        pr_url_of(field_value(parsed, Field.PR_WITH_FIX)), ctx.config.tracker.upstream_repo, code_host
+    )
+    comments = reader.list_comments(row.number)
+    bodies = [c.body for c in comments if rollup_part(c.body) is not None]
+    messages = [m for ref in reader.list_thread_refs(row.number) for m in reader.thread_messages(ref.root_message_id)]
+    notes = [pr_note] if pr_note else []
+    release = None
+    if ctx.labels.of(Label.PR_MERGED) in row.labels or (pr is not None and pr.merged):
+        release, note = check_release(row, parsed, comments, ctx, released=operator.released, registries=registries)
+        notes += [note] if note else []
+    cve = row.cve_id or ids.first_cve(field_value(parsed, Field.CVE_TOOL_LINK) or "")
+    state_row = reader.get_record_state(cve) if cve else None
     return build_facts(
         row,
         ctx,
@@ -188,5 +234,10 @@ def gather(
         rollup_bodies=bodies,
         sink_keys=sink_keys,
         operator=operator,
-        notes=[pr_note] if pr_note else [],
+        notes=notes,
+        comments=comments,
+        messages=messages,
+        milestone_row=reader.get_milestone(row.milestone) if row.milestone else None,
+        release=release,
+        record_state=state_row.state if state_row else None,
     )

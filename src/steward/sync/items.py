@@ -15,6 +15,19 @@ from steward.domain.roles import Field
 
 
 @dataclass(frozen=True)
+class MarkerComment:
+    """A one-shot steward comment (§2.6): `body` starts with the `<!-- steward: NAME v1 -->` line.
+
+    Applied as: post it when no trusted comment carries the marker, else update that comment in place when the text
+    differs. `only_update` never posts (the fill-fields comment turned into its "all fields complete" note).
+    """
+
+    name: str
+    body: str
+    only_update: bool = False
+
+
+@dataclass(frozen=True)
 class Change:
     title: str | None = None
     fields: tuple[tuple[Field, str], ...] = ()
@@ -32,6 +45,9 @@ class Change:
     draft: str | None = None
     """The §9.2 template drafted to the reporter when the item applies."""
     gone_drafts: tuple[str, ...] = ()
+    assignee: str | None = None
+    """The one assignee to set (§2.10); None leaves it as it is."""
+    comments: tuple[MarkerComment, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -48,6 +64,8 @@ class Change:
             "push": self.push,
             "draft": self.draft,
             "gone_drafts": list(self.gone_drafts),
+            "assignee": self.assignee,
+            "comments": [{"marker": c.name, "body": c.body, "only_update": c.only_update} for c in self.comments],
             "notes": list(self.notes),
         }
 
