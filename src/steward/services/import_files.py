@@ -507,7 +507,7 @@ def _create(app: App, proposal: FileProposal, step: _Plan) -> Created | int:
         existing = imported_keys(app, tx).get(item.key)
         if existing is not None:
             return existing
-        row = tx.create_tracker(step.title, body, ordered, column.value, None)
+        row = tx.create_tracker(step.title, body, ordered, column.value, app.identity)  # §1.1: the importer
         tx.audit(row.number, f"{item.key}:create", None, {"title": step.title, "body": body, "labels": ordered})
         if proposal.kind == "md":
             action = f"Import from markdown ({proposal.basename}, finding {item.number}/{proposal.total})"

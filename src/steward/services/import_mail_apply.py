@@ -500,7 +500,7 @@ def _apply_one(app: App, sink: MaildirDraftSink, op: Op) -> Applied | str:
             return done
         reporter = _safe_name(item.reporter)
         if op.action == "create":
-            row = tx.create_tracker(op.title, op.body, op.labels, op.column, None)
+            row = tx.create_tracker(op.title, op.body, op.labels, op.column, app.identity)  # §1.1: the importer
             tx.audit(row.number, f"import:{item.key}:create", None, {"title": op.title, "labels": list(op.labels)})
             _record(tx, op)
             tx.add_thread_ref(row.number, item.key, relay=op.relay if op.relay_trusted else None)
