@@ -65,6 +65,7 @@ from steward.cli import (  # noqa: E402, F401
     commands,
     credit_commands,
     cve_commands,
+    cve_login_commands,
     drafts_commands,
     fix_commands,
     import_commands,
