@@ -146,6 +146,9 @@ class FakeCodeHost:
         return PullRequest(404, "Fix the cache key", "", "closed", True, merged, "kit-example", "Kit Example",
                            ("src/cache.py",), Milestone("2.7.0"), "main")  # fmt: skip
 
+    def search_prs(self, terms: Any, *, since: Any, limit: int = 30) -> list[PullRequest]:
+        return []
+
 
 @pytest.fixture
 def code_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -10,6 +10,7 @@ from steward.app import App, open_app
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.codehost.interface import CodeHost
+from steward.cveorg.client import CveOrgClient
 from steward.intake.display import safe_terminal
 from steward.services.sync_run import SyncRequest, SyncResult, sync
 from steward.sync.release_facts import RegistryFactory
@@ -35,6 +36,13 @@ def sync_registries(application: App) -> RegistryFactory | None:
     from steward.registry.registry import registry_for
 
     return registry_for
+
+
+def sync_cve_org(application: App) -> CveOrgClient | None:
+    """The cve.org client for the §8.8 publication check; None for the demo, whose CVE ids are fictional."""
+    if application.config.project_kind == "demo":
+        return None
+    return CveOrgClient()
 
 
 def render(result: SyncResult) -> str:
@@ -97,7 +105,13 @@ def sync_command(
             preflight=not no_preflight,
             apply=apply_sel,
         )
-        result = sync(application, request, sync_code_host(application), sync_registries(application))
+        result = sync(
+            application,
+            request,
+            sync_code_host(application),
+            sync_registries(application),
+            sync_cve_org(application),
+        )
     finally:
         application.store.close()
     if as_json:

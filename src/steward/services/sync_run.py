@@ -16,6 +16,7 @@ from typing import Any
 from steward import ids
 from steward.app import App
 from steward.codehost.interface import CodeHost
+from steward.cveorg.client import CveOrgClient
 from steward.domain.lifecycle import State
 from steward.domain.roles import Label
 from steward.errors import UsageError
@@ -137,7 +138,11 @@ def _sink_keys(app: App) -> frozenset[str] | None:
 
 
 def propose(
-    app: App, req: SyncRequest, code_host: CodeHost | None = None, registries: RegistryFactory | None = None
+    app: App,
+    req: SyncRequest,
+    code_host: CodeHost | None = None,
+    registries: RegistryFactory | None = None,
+    cve_org: CveOrgClient | None = None,
 ) -> Proposal:
     check_request(req)
     ctx = context_of(app)
@@ -153,7 +158,14 @@ def propose(
                 continue
             try:
                 facts = gather(
-                    reader, row, ctx, code_host=code_host, sink_keys=keys, operator=operator, registries=registries
+                    reader,
+                    row,
+                    ctx,
+                    code_host=code_host,
+                    sink_keys=keys,
+                    operator=operator,
+                    registries=registries,
+                    cve_org=cve_org,
                 )
             except PreflightSkip as exc:
                 skipped.append(Skipped(row.number, str(exc)))
@@ -169,11 +181,17 @@ def propose(
 
 
 def sync(
-    app: App, req: SyncRequest, code_host: CodeHost | None = None, registries: RegistryFactory | None = None
+    app: App,
+    req: SyncRequest,
+    code_host: CodeHost | None = None,
+    registries: RegistryFactory | None = None,
+    cve_org: CveOrgClient | None = None,
 ) -> SyncResult:
-    """Propose, and with `req.apply` apply the selection; the acting user must be on the roster (§1.3)."""
+    """Propose, and with `req.apply` apply the selection; the acting user must be on the roster (§1.3).
+
+    `cve_org` is read only for closed trackers within `disclosure.cve_org_check_days` (§8.8); None skips it."""
     app.member()
-    proposal = propose(app, req, code_host, registries)
+    proposal = propose(app, req, code_host, registries, cve_org)
     if req.apply is None or proposal.empty:
         if req.apply is not None:
             select(proposal, req.apply)  # a bad selection is still exit 2

@@ -16,19 +16,23 @@ from steward.domain.board import column_for
 from steward.domain.fields import field_value, parse_fields, set_field
 from steward.domain.lifecycle import RecordState
 from steward.domain.roles import Column, Field
-from steward.domain.rollup import notification_draft_gone, notification_no_event
+from steward.domain.rollup import notification_draft_gone, notification_drafted, notification_no_event
+from steward.domain.stall import ESCALATION_ACTION
 from steward.domain.titles import normalise_title
 from steward.services.facts import state as state_of
-from steward.services.reporter_drafts import one_line, plan_draft, write_draft
+from steward.services.reporter_drafts import one_line, write_draft
 from steward.services.rollup_log import write_rollup
 from steward.services.triage_decide import cve_of
 from steward.store import TrackerRow, Transaction
 from steward.sync.body import append_related
 from steward.sync.comments import marker_comment
 from steward.sync.context import SyncContext
+from steward.sync.credit_draft import plan_sync_draft
+from steward.sync.escalation_write import write_escalation
 from steward.sync.items import SyncItem
 from steward.sync.rules.s17_cve_json import NO_BLOCK_STATES, regenerate
 from steward.sync.rules.s19_drafts_gone import gone_item
+from steward.sync.rules.s20_credit_question import folded_line
 
 _NO_PUSH = (None, RecordState.NONE, RecordState.UNKNOWN, RecordState.RETRACTED)
 
@@ -129,7 +133,10 @@ def _comments(app: App, tx: Transaction, number: int, items: Sequence[SyncItem],
     return notes
 
 
-def _draft(app: App, tx: Transaction, row: TrackerRow, template: str, ctx: SyncContext) -> tuple[str | None, str]:
+def _draft(  # noqa: PLR0917 - one call site
+    app: App, tx: Transaction, row: TrackerRow, template: str, ctx: SyncContext, ask_credit: bool
+) -> tuple[str | None, str, bool]:
+    """(key, notification line, whether the §9.4 question went into the draft)."""
     from steward.sync.facts import pr_url_of
 
     parsed = parse_fields(row.body, ctx.headings)
@@ -137,12 +144,40 @@ def _draft(app: App, tx: Transaction, row: TrackerRow, template: str, ctx: SyncC
         "PR_URL": pr_url_of(field_value(parsed, Field.PR_WITH_FIX)) or "",
         "PACKAGE": ctx.config.product.package_name or ctx.config.product.name,
         "VERSION": row.milestone or "the next release",
+        "CVE_ID": cve_of(row, parsed) or "",
     }
-    plan = plan_draft(app, tx, row, parsed, template, values, target=f"sync:{template}")
-    return write_draft(app, tx, row.number, plan), plan.notification
+    plan, asked = plan_sync_draft(app, tx, row, parsed, template, values, target=f"sync:{template}",
+                                  ask_credit=ask_credit)  # fmt: skip
+    key = write_draft(app, tx, row.number, plan)
+    return key, plan.notification, asked and key is not None
 
 
-def apply_tracker(app: App, tx: Transaction, number: int, items: Sequence[SyncItem]) -> Applied:
+def _escalate(app: App, tx: Transaction, number: int, items: Sequence[SyncItem]) -> None:
+    """§8.9: write each phase's drafts, then the `Sync (Step 4 escalation)` entry that starts the next clock."""
+    for item in items:
+        plan = item.change.escalation
+        assert plan is not None
+        tx.audit(number, item.key, None, plan.as_json())
+        lines, outward = write_escalation(app, tx, number, plan)
+        write_rollup(
+            tx,
+            app,
+            number,
+            action=ESCALATION_ACTION,
+            headline=f"Phase-{plan.phase} stall escalation drafts written; nothing was sent.",
+            items=[one_line(item.summary), *lines, *(one_line(n) for n in item.change.notes)],
+            next_move="edit and send the escalation drafts — security team",
+            notification=notification_drafted(outward) if outward else notification_no_event(),
+        )
+
+
+def apply_tracker(app: App, tx: Transaction, number: int, chosen: Sequence[SyncItem]) -> Applied:
+    escalations = [i for i in chosen if i.change.escalation is not None]
+    items = [i for i in chosen if i.change.escalation is None]
+    if escalations:
+        _escalate(app, tx, number, escalations)
+    if not items:
+        return Applied(number, tuple(i.key for i in escalations), ())
     ctx = context_of(app)
     row = tx.get_tracker(number)
     new, regen = _edit(row, items, ctx)
@@ -171,9 +206,13 @@ def apply_tracker(app: App, tx: Transaction, number: int, items: Sequence[SyncIt
     if cve and any(i.change.push for i in items):
         notes.append(_push(app, tx, new, cve, ctx))
     draft_key, notification = None, notification_no_event()
+    ask = any(i.change.ask_credit for i in items)
     for template in dict.fromkeys(i.change.draft for i in items if i.change.draft):
         assert template is not None
-        draft_key, notification = _draft(app, tx, new, template, ctx)
+        draft_key, notification, asked = _draft(app, tx, new, template, ctx, ask)
+        if asked and draft_key is not None:
+            notes.append(folded_line(draft_key))
+            ask = False
     gone = [k for i in items for k in i.change.gone_drafts]
     if gone and draft_key is None:
         notification, gone = notification_draft_gone(gone[0]), gone[1:]
@@ -191,7 +230,8 @@ def apply_tracker(app: App, tx: Transaction, number: int, items: Sequence[SyncIt
         next_move="unchanged",
         notification=notification,
     )
-    return Applied(number, tuple(i.key for i in items), tuple(notes), draft_key)
+    keys = tuple(i.key for i in (*escalations, *items))
+    return Applied(number, keys, tuple(notes), draft_key)
 
 
 def apply_items(app: App, items: Sequence[SyncItem]) -> list[Applied]:

@@ -27,6 +27,8 @@ from steward.store import CommentRow, MessageRow, MilestoneRow, Reader, TrackerR
 from .context import SyncContext
 
 if TYPE_CHECKING:
+    from steward.cveorg.client import CveOrgClient
+
     from .release_facts import RegistryFactory
 
 _URL = re.compile(r"https?://\S+")
@@ -51,6 +53,7 @@ class PrFacts:
     milestone: str | None
     milestone_due: date | None = None
     merged_at: datetime | None = None
+    files: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, url: str, pr: PullRequest) -> PrFacts:
@@ -65,7 +68,17 @@ class PrFacts:
             ms.title if ms else None,
             ms.due_on if ms else None,
             pr.merged_at,
+            pr.files,
         )
+
+
+@dataclass(frozen=True)
+class CveOrgFacts:
+    """The §8.8 publication check of a closed tracker's CVE: `outcome` of `steward.cveorg.client.check`."""
+
+    outcome: str
+    state: str | None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,12 @@ class TrackerFacts:
     """§8.6 verdict, read for `pr merged` trackers only; None when not checked."""
     record_state: str | None = None
     """The stored CNA record state of the CVE (§3.1 record axis), when known."""
+    draft_templates: frozenset[str] = frozenset()
+    """Templates of every draft the store records for this tracker (§9.4: was the credit question asked?)."""
+    cve_org: CveOrgFacts | None = None
+    """cve.org's answer for a closed tracker (§8.8); None when not checked."""
+    mentioning_prs: tuple[PrFacts, ...] = ()
+    """Upstream PRs whose text names the tracker (§8.1 search), for S1; empty when not searched."""
 
     @property
     def root_message(self) -> MessageRow | None:
@@ -158,6 +177,9 @@ def build_facts(
     milestone_row: MilestoneRow | None = None,
     release: ReleaseCheck | None = None,
     record_state: str | None = None,
+    draft_templates: frozenset[str] = frozenset(),
+    cve_org: CveOrgFacts | None = None,
+    mentioning_prs: Sequence[PrFacts] = (),
 ) -> TrackerFacts:
     """The pure half of `gather`: facts from what was read; raises PreflightSkip for a body the codec refuses."""
     try:
@@ -193,6 +215,9 @@ def build_facts(
         milestone_row=milestone_row,
         release=release,
         record_state=record_state,
+        draft_templates=draft_templates,
+        cve_org=cve_org,
+        mentioning_prs=tuple(mentioning_prs),
     )
 
 
@@ -205,9 +230,12 @@ def gather(
     sink_keys: frozenset[str] | None = None,
     operator: OperatorFacts = OperatorFacts(),
     registries: RegistryFactory | None = None,
+    cve_org: CveOrgClient | None = None,
 ) -> TrackerFacts:
     """Read-only: comments, threads, milestone and record state from the store, the PR through the code host,
-    the release through the registry (`pr merged` only); raises PreflightSkip on a bad body."""
+    the release through the registry (`pr merged` only), cve.org for recently closed trackers (§8.8) and the
+    PR search (S1); raises PreflightSkip on a bad body."""
+    from .network_facts import cve_org_facts, search_mentions
     from .release_facts import check_release
 
     try:
@@ -227,6 +255,10 @@ def gather(
         notes += [note] if note else []
     cve = row.cve_id or ids.first_cve(field_value(parsed, Field.CVE_TOOL_LINK) or "")
     state_row = reader.get_record_state(cve) if cve else None
+    rollup, _ = _rollup(bodies)
+    checked = cve_org_facts(row, cve, rollup, ctx, cve_org)
+    mentions, search_note = search_mentions(row, parsed, ctx, code_host)
+    notes += [search_note] if search_note else []
     return build_facts(
         row,
         ctx,
@@ -240,4 +272,7 @@ def gather(
         milestone_row=reader.get_milestone(row.milestone) if row.milestone else None,
         release=release,
         record_state=state_row.state if state_row else None,
+        draft_templates=frozenset(d.template for d in reader.list_drafts(tracker=row.number) if d.template),
+        cve_org=checked,
+        mentioning_prs=mentions,
     )

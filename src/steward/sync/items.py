@@ -11,7 +11,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from steward.comms.escalation import EscalationDraft
 from steward.domain.roles import Field
+
+
+@dataclass(frozen=True)
+class EscalationPlan:
+    """The §8.9 drafts of one phase, built while proposing; apply keys them by `target` and writes them."""
+
+    phase: int
+    target: str
+    """The stall clock's start (ISO date): a new clock is a new set of drafts, a re-run the same one."""
+    drafts: tuple[EscalationDraft, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "target": self.target,
+            "drafts": [{"audience": d.audience, "to": list(d.to), "subject": d.subject} for d in self.drafts],
+        }
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,9 @@ class Change:
     assignee: str | None = None
     """The one assignee to set (§2.10); None leaves it as it is."""
     comments: tuple[MarkerComment, ...] = ()
+    escalation: EscalationPlan | None = None
+    ask_credit: bool = False
+    """Fold the §9.4 credit question into this apply's reporter draft (S20)."""
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -66,6 +87,8 @@ class Change:
             "gone_drafts": list(self.gone_drafts),
             "assignee": self.assignee,
             "comments": [{"marker": c.name, "body": c.body, "only_update": c.only_update} for c in self.comments],
+            "escalation": self.escalation.as_json() if self.escalation else None,
+            "ask_credit": self.ask_credit,
             "notes": list(self.notes),
         }
 
