@@ -79,7 +79,7 @@ def converge(run: Run, *args: str) -> None:
     """Apply, then the re-run proposes nothing and the audit chain still verifies."""
     applied = run("sync", *args, "--apply", "all")
     assert applied.code == 0, applied.err
-    assert items(proposal(run, "--all")) == []
+    assert items(proposal(run, "--all", "--no-preflight")) == []
     verify = run("audit", "verify")
     assert verify.code == 0, verify.out + verify.err
 
@@ -88,14 +88,25 @@ def test_converged_demo_proposes_nothing(demo: Path, run: Run) -> None:
     data = proposal(run, "--all")
     assert items(data) == []
     assert "Nothing to sync." in run("sync", "--all").out
+    assert items(proposal(run, "--all", "--no-preflight")) == []  # every rule on every tracker agrees
+
+
+def test_preflight_watches_a_quiet_merged_tracker(demo: Path, run: Run) -> None:
+    """§8.13: #5 is `pr merged` and steward spoke last, so `--all` runs only release detection on it; a board
+    drift there waits for `--no-preflight`, a named run, or a human comment."""
+    edit(demo, 5, board_column="Assessed")
+    data = proposal(run, "--all")
+    assert items(data) == []
+    assert items(proposal(run, "--all", "--no-preflight")) == [(5, "S13")]
+    assert items(proposal(run, "5")) == [(5, "S13")]
 
 
 def test_wrong_board_column(demo: Path, run: Run) -> None:
     edit(demo, 5, board_column="Assessed")
     before, _ = tracker(demo, 5)
-    assert items(proposal(run, "--all")) == [(5, "S13")]
+    assert items(proposal(run, "--all", "--no-preflight")) == [(5, "S13")]
     assert tracker(demo, 5)[0] == before  # the dry run wrote nothing
-    converge(run, "--all")
+    converge(run, "--all", "--no-preflight")
     assert tracker(demo, 5)[0].board_column == "PR merged"
 
 
@@ -123,15 +134,15 @@ def test_stale_json_block(demo: Path, run: Run) -> None:
 def test_selection_picks_one_item_and_skip(demo: Path, run: Run) -> None:
     edit(demo, 5, board_column="Assessed")
     edit(demo, 7, board_column="Assessed")
-    assert items(proposal(run, "--all")) == [(5, "S13"), (7, "S13")]
-    assert run("sync", "--all", "--apply", "1;2:skip").code == 0
-    assert items(proposal(run, "--all")) == [(7, "S13")]
+    assert items(proposal(run, "--all", "--no-preflight")) == [(5, "S13"), (7, "S13")]
+    assert run("sync", "--all", "--no-preflight", "--apply", "1;2:skip").code == 0
+    assert items(proposal(run, "--all", "--no-preflight")) == [(7, "S13")]
 
 
 def test_bad_selection_and_no_match(demo: Path, run: Run) -> None:
     edit(demo, 5, board_column="Assessed")
-    assert run("sync", "--all", "--apply", "1:edit title=x").code == 2
-    assert items(proposal(run, "--all")) == [(5, "S13")]  # nothing applied
+    assert run("sync", "--all", "--no-preflight", "--apply", "1:edit title=x").code == 2
+    assert items(proposal(run, "--all", "--no-preflight")) == [(5, "S13")]  # nothing applied
     assert items(proposal(run, "--label", "no-such-label")) == []
     assert run("sync", "--all", "--open").code == 2
 

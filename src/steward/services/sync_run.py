@@ -19,13 +19,17 @@ from steward.codehost.interface import CodeHost
 from steward.cveorg.client import CveOrgClient
 from steward.domain.lifecycle import State
 from steward.domain.roles import Label
+from steward.domain.rollup import parse_rollup, rollup_part
 from steward.errors import UsageError
 from steward.services.facts import state as state_of
 from steward.store import Reader, TrackerRow
 from steward.sync.apply import Applied, apply_items, context_of
 from steward.sync.closeout import RULE as CLOSEOUT
 from steward.sync.closeout import CloseOutResult, closeout_item, run_closeout
-from steward.sync.facts import OperatorFacts, PreflightSkip, gather
+from steward.sync.context import SyncContext
+from steward.sync.facts import OperatorFacts, PreflightSkip, TrackerFacts, gather
+from steward.sync.items import SyncItem
+from steward.sync.preflight import Dispatch, Verdict, classify
 from steward.sync.proposal import Proposal, Skipped, build_proposal, select
 from steward.sync.release_facts import RegistryFactory
 from steward.sync.rules import run_notes, run_rules
@@ -42,7 +46,9 @@ class SyncRequest:
     label: str | None = None
     advisory_url: str | None = None
     released: str | None = None
-    preflight: bool = True
+    preflight: bool = False
+    """§8.13's `--all` classifier; the CLI turns it on unless `--no-preflight`. A service that wants every rule on
+    every tracker (the demo's closing reconciliation) leaves it off."""
     apply: str | None = None
 
 
@@ -119,13 +125,30 @@ def select_trackers(app: App, reader: Reader, req: SyncRequest) -> list[TrackerR
     return [t for t in rows if ledger not in t.labels]
 
 
-def _preflight(app: App, row: TrackerRow, req: SyncRequest) -> str | None:
-    """The §8.13 cheap classifier, only for `--all`: closed long ago ⇒ skip."""
-    if not (req.all and req.preflight) or row.is_open or row.closed_at is None:
+def _preflight(app: App, reader: Reader, row: TrackerRow, req: SyncRequest) -> Verdict | None:
+    """The §8.13 classifier, only for `--all` with pre-flight on; None means a full dispatch."""
+    if not (req.all and req.preflight):
         return None
-    if app.now() - row.closed_at > timedelta(days=app.config.disclosure.cve_org_check_days):
-        return f"closed more than {app.config.disclosure.cve_org_check_days} days ago"
-    return None
+    comments = reader.list_comments(row.number)
+    try:
+        rollup = parse_rollup([c.body for c in comments if rollup_part(c.body) is not None])
+    except ValueError:
+        rollup = []  # gather notes the unreadable rollup
+    return classify(row, comments, rollup, context_of(app))
+
+
+def _dispatch(facts: TrackerFacts, ctx: SyncContext, verdict: Verdict | None) -> tuple[list[SyncItem], list[str]]:
+    """Items and notes; a watch runs only its own rule and is promoted to a full run when its signal fires."""
+    released = facts.release is not None and facts.release.released
+    if verdict is not None and verdict.kind is Dispatch.RELEASE_WATCH and not released:
+        return [], list(facts.notes)
+    if verdict is not None and verdict.kind is Dispatch.ARCHIVE_WATCH and closeout_item(facts, ctx) is None:
+        return [], list(facts.notes)
+    items = run_rules(facts, ctx)
+    closing = closeout_item(facts, ctx)
+    if closing is not None:
+        items = [i for i in items if i.rule != "S17"] + [closing]
+    return items, list(facts.notes) + run_notes(facts, ctx)
 
 
 def _sink_keys(app: App) -> frozenset[str] | None:
@@ -150,11 +173,12 @@ def propose(
     keys = _sink_keys(app)
     per_tracker: list[tuple[int, str, list[Any], list[str]]] = []
     skipped: list[Skipped] = []
+    classes: dict[int, str] = {}
     with app.store.read(app.slug) as reader:
         for row in select_trackers(app, reader, req):
-            reason = _preflight(app, row, req)
-            if reason is not None:
-                skipped.append(Skipped(row.number, reason))
+            verdict = _preflight(app, reader, row, req)
+            if verdict is not None and verdict.kind is Dispatch.SKIP:
+                skipped.append(Skipped(row.number, verdict.reason))
                 continue
             try:
                 facts = gather(
@@ -170,14 +194,13 @@ def propose(
             except PreflightSkip as exc:
                 skipped.append(Skipped(row.number, str(exc)))
                 continue
-            items = run_rules(facts, ctx)
-            closing = closeout_item(facts, ctx)
-            if closing is not None:
-                items = [i for i in items if i.rule != "S17"] + [closing]
-            notes = list(facts.notes) + ([] if keys is not None else ["draft sink unreadable; S19 not checked"])
-            notes += run_notes(facts, ctx)
+            items, notes = _dispatch(facts, ctx, verdict)
+            if keys is None:
+                notes.append("draft sink unreadable; S19 not checked")
+            if verdict is not None:
+                classes[row.number] = verdict.kind.value
             per_tracker.append((row.number, row.title, items, notes))
-    return build_proposal(per_tracker, skipped)
+    return build_proposal(per_tracker, skipped, classes)
 
 
 def sync(

@@ -18,7 +18,6 @@ from steward.domain.lifecycle import RecordState
 from steward.domain.roles import Column, Field
 from steward.domain.rollup import notification_draft_gone, notification_drafted, notification_no_event
 from steward.domain.stall import ESCALATION_ACTION
-from steward.domain.titles import normalise_title
 from steward.services.facts import state as state_of
 from steward.services.reporter_drafts import one_line, write_draft
 from steward.services.rollup_log import write_rollup
@@ -30,6 +29,7 @@ from steward.sync.context import SyncContext
 from steward.sync.credit_draft import plan_sync_draft
 from steward.sync.escalation_write import write_escalation
 from steward.sync.items import SyncItem
+from steward.sync.push_gates import blocked_note, gate_failures
 from steward.sync.rules.s17_cve_json import NO_BLOCK_STATES, regenerate
 from steward.sync.rules.s19_drafts_gone import gone_item
 from steward.sync.rules.s20_credit_question import folded_line
@@ -101,12 +101,10 @@ def _push(app: App, tx: Transaction, row: TrackerRow, cve: str, ctx: SyncContext
     from steward.services.cve_allocation import push_record
     from steward.services.triage_decide import record_state  # the CNA port, read only when pushing
 
-    cascade = normalise_title(row.title, ctx.patterns, ctx.config.product.subject_prefix_strip)
-    if not cascade.over_strip and cascade.title != row.title:
-        return "record not pushed: the title is not a §5.12 fixpoint; apply the S7 item first"
     _, built = regenerate(row, cve, ctx)
-    if built.strict_refusal:
-        return f"record not pushed: {built.strict_refusal}"
+    failures = gate_failures(row, cve, built, tx.list_comments(row.number), ctx)
+    if failures:
+        return blocked_note(cve, failures)
     state = record_state(app, tx, cve)
     if state in _NO_PUSH:
         return f"record not pushed: the CNA record of {cve} is {state.value if state else 'not known'}"

@@ -1,19 +1,22 @@
 """The sync proposal of spec §8.13: pre-flight skipped, non-CVE-affecting and CVE-affecting buckets.
 
-Trackers are numbered `N` = 1, 2, … in ascending tracker order; a tracker's items are numbered `M` = 1, 2, …,
-non-CVE-affecting first, so `N:M` names one item and `N` all items of a tracker (§5.13 `N:list`). Numbering is a
-function of the proposal alone, so the same facts always give the same numbers.
+Trackers are numbered `N` = 1, 2, … in ascending tracker order (`--all`'s dispatch-urgent ones first); a
+tracker's items are numbered `M` = 1, 2, …, non-CVE-affecting first, so `N:M` names one item and `N` all
+items of a tracker (§5.13 `N:list`). Numbering is a function of the proposal alone,
+so the same facts always give the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from steward.errors import UsageError
 from steward.services import selector as sel
 from steward.sync.items import SyncItem
+
+URGENT = "dispatch-urgent"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class TrackerSection:
     title: str
     items: tuple[SyncItem, ...]
     notes: tuple[str, ...] = ()
+    preflight: str | None = None
+    """The §8.13 class (`dispatch-urgent`, `release-watch` …) when `--all` classified the tracker."""
 
 
 @dataclass(frozen=True)
@@ -61,22 +66,33 @@ class Proposal:
             "non_cve_affecting": entries(False),
             "cve_affecting": entries(True),
             "trackers": [
-                {"n": s.n, "tracker": s.tracker, "title": s.title, "items": len(s.items), "notes": list(s.notes)}
+                {
+                    "n": s.n,
+                    "tracker": s.tracker,
+                    "title": s.title,
+                    "items": len(s.items),
+                    "notes": list(s.notes),
+                    "preflight": s.preflight,
+                }
                 for s in self.sections
             ],
         }
 
 
 def build_proposal(
-    per_tracker: Sequence[tuple[int, str, Sequence[SyncItem], Sequence[str]]], skipped: Sequence[Skipped] = ()
+    per_tracker: Sequence[tuple[int, str, Sequence[SyncItem], Sequence[str]]],
+    skipped: Sequence[Skipped] = (),
+    classes: Mapping[int, str] | None = None,
 ) -> Proposal:
-    """Sections for trackers with items or notes, in ascending tracker order; items non-CVE-affecting first."""
+    """Sections for trackers with items or notes, in ascending tracker order, `dispatch-urgent` ones first
+    (§8.13); items non-CVE-affecting first."""
+    found = classes or {}
     sections: list[TrackerSection] = []
-    for number, title, items, notes in sorted(per_tracker, key=lambda t: t[0]):
+    for number, title, items, notes in sorted(per_tracker, key=lambda t: (found.get(t[0]) != URGENT, t[0])):
         if not items and not notes:
             continue
         ordered = tuple(sorted(items, key=lambda i: i.cve_affecting))
-        sections.append(TrackerSection(len(sections) + 1, number, title, ordered, tuple(notes)))
+        sections.append(TrackerSection(len(sections) + 1, number, title, ordered, tuple(notes), found.get(number)))
     return Proposal(tuple(sorted(skipped, key=lambda s: s.tracker)), tuple(sections))
 
 

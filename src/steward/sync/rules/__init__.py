@@ -24,6 +24,7 @@ from steward.sync.rules.s05_affected_versions import s5_affected_versions, s5_no
 from steward.sync.rules.s07_title import s7_title
 from steward.sync.rules.s08_cwe_severity import s8_cwe_severity
 from steward.sync.rules.s09_reporter_credit import s9_reporter_credit
+from steward.sync.rules.s10_scanner_credit import s10_scanner_credit
 from steward.sync.rules.s11_assignee import s11_assignee
 from steward.sync.rules.s12_milestone import s12_milestone
 from steward.sync.rules.s13_board import s13_board
@@ -48,6 +49,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("S7", s7_title),
     ("S8", s8_cwe_severity),
     ("S9", s9_reporter_credit),
+    ("S10", s10_scanner_credit),
     ("S11", s11_assignee),
     ("S12", s12_milestone),
     ("S14", s14_labels),
