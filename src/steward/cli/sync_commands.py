@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from steward.app import App, open_app
+from steward.archive.interface import MailArchive
 from steward.cli import output
 from steward.cli.main import ConfigOpt, DebugOpt, JsonOpt, app
 from steward.codehost.interface import CodeHost
@@ -43,6 +44,16 @@ def sync_cve_org(application: App) -> CveOrgClient | None:
     if application.config.project_kind == "demo":
         return None
     return CveOrgClient()
+
+
+def sync_archive(application: App) -> MailArchive:
+    """The configured archive for the §8.8 trigger (the demo's is `none`); a misconfigured one is a config error
+    worth stopping for, since a silent skip would leave every released tracker waiting. Tests replace this."""
+    from steward.archive.registry import archive_for
+
+    config = application.config
+    lists = [config.lists.dev, config.lists.private]
+    return archive_for(config.archive_system, root=application.loaded.root, lists=lists)
 
 
 def render(result: SyncResult) -> str:
@@ -111,6 +122,7 @@ def sync_command(
             sync_code_host(application),
             sync_registries(application),
             sync_cve_org(application),
+            archive=sync_archive(application),
         )
     finally:
         application.store.close()

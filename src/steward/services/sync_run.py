@@ -15,6 +15,7 @@ from typing import Any
 
 from steward import ids
 from steward.app import App
+from steward.archive.interface import MailArchive
 from steward.codehost.interface import CodeHost
 from steward.cveorg.client import CveOrgClient
 from steward.domain.lifecycle import State
@@ -25,7 +26,7 @@ from steward.services.facts import state as state_of
 from steward.store import Reader, TrackerRow
 from steward.sync.apply import Applied, apply_items, context_of
 from steward.sync.closeout import RULE as CLOSEOUT
-from steward.sync.closeout import CloseOutResult, closeout_item, run_closeout
+from steward.sync.closeout import CloseOutResult, closeout_item, closeout_target, run_closeout
 from steward.sync.context import SyncContext
 from steward.sync.facts import OperatorFacts, PreflightSkip, TrackerFacts, gather
 from steward.sync.items import SyncItem
@@ -166,6 +167,8 @@ def propose(
     code_host: CodeHost | None = None,
     registries: RegistryFactory | None = None,
     cve_org: CveOrgClient | None = None,
+    *,
+    archive: MailArchive | None = None,
 ) -> Proposal:
     check_request(req)
     ctx = context_of(app)
@@ -190,6 +193,7 @@ def propose(
                     operator=operator,
                     registries=registries,
                     cve_org=cve_org,
+                    archive=archive,
                 )
             except PreflightSkip as exc:
                 skipped.append(Skipped(row.number, str(exc)))
@@ -209,12 +213,15 @@ def sync(
     code_host: CodeHost | None = None,
     registries: RegistryFactory | None = None,
     cve_org: CveOrgClient | None = None,
+    *,
+    archive: MailArchive | None = None,
 ) -> SyncResult:
     """Propose, and with `req.apply` apply the selection; the acting user must be on the roster (§1.3).
 
-    `cve_org` is read only for closed trackers within `disclosure.cve_org_check_days` (§8.8); None skips it."""
+    `cve_org` is read only for closed trackers within `disclosure.cve_org_check_days`, `archive` only for open
+    trackers at `fix released` or `announced` (§8.8); None skips either."""
     app.member()
-    proposal = propose(app, req, code_host, registries, cve_org)
+    proposal = propose(app, req, code_host, registries, cve_org, archive=archive)
     if req.apply is None or proposal.empty:
         if req.apply is not None:
             select(proposal, req.apply)  # a bad selection is still exit 2
@@ -226,7 +233,7 @@ def sync(
     results: list[CloseOutResult] = []
     ctx = context_of(app)
     for item in closing:
-        assert req.advisory_url is not None
+        url, summary = closeout_target(item)
         with app.store.transaction(app.slug, actor=app.identity, command="sync") as tx:
-            results.append(run_closeout(app, tx, item.tracker, req.advisory_url, ctx, req.released))
+            results.append(run_closeout(app, tx, item.tracker, url, ctx, req.released, summary))
     return SyncResult(proposal, tuple(applied), tuple(results))

@@ -1,10 +1,11 @@
-"""The Step-14 combined close-out of spec §8.8, for an advisory URL the operator supplies (`--advisory-url`).
+"""The Step-14 combined close-out of spec §8.8: triggered by the archived announcement (its permalink is the
+advisory URL) or by an advisory URL the operator supplies (`--advisory-url`).
 
 One item, applied as ordered steps that each check their own postcondition, so a re-run resumes where a failed
-run stopped. Steps that need the archived mail itself (2, summary extraction) are skipped with a note: with an
-operator-supplied URL steward has no archived text to read. When `push_update` or `publish()` fails, or
-publication is manual, the run stops after step 4 with the publication-ready comment and the tracker stays at
-`announced`; the next run with the URL (or `steward cve publish`) resumes at step 5.
+run stopped. Step 2 (summary extraction) needs the archived mail itself: it runs when the archive returned the
+announcement and a summary could be extracted, and is skipped with a note otherwise. When `push_update` or
+`publish()` fails, or publication is manual, the run stops after step 4 with the publication-ready comment and
+the tracker stays at `announced`; the next run (or `steward cve publish`) resumes at step 5.
 """
 
 from __future__ import annotations
@@ -33,20 +34,46 @@ WRAP_UP = "release-manager-wrap-up"
 _FROM = frozenset({State.FIX_RELEASED, State.ANNOUNCED})
 
 
+def advisory_url_of(facts: TrackerFacts) -> str | None:
+    """The operator's URL wins over the archive's permalink (the operator may know the canonical one)."""
+    if facts.operator.advisory_url is not None:
+        return facts.operator.advisory_url
+    return facts.announcement.permalink if facts.announcement is not None else None
+
+
+def archived_summary(facts: TrackerFacts) -> str | None:
+    """The §8.8 step-2 summary, only when it differs from the tracker's `public-summary`."""
+    found = facts.announcement
+    if found is None or found.summary is None:
+        return None
+    return found.summary if (facts.value(Field.PUBLIC_SUMMARY) or "").strip() != found.summary else None
+
+
 def closeout_item(facts: TrackerFacts, ctx: SyncContext) -> SyncItem | None:
-    """The §8.8 item when the operator named the advisory URL and the tracker is at `fix released` or `announced`."""
-    url = facts.operator.advisory_url
+    """The §8.8 item when the advisory is archived (or the operator named it) and the tracker is at `fix
+    released` or `announced`."""
+    url = advisory_url_of(facts)
     if url is None or facts.state not in _FROM or facts.cve_id is None:
         return None
     resume = " (resuming at the publication step)" if facts.state is State.ANNOUNCED else ""
+    source = "" if facts.operator.advisory_url is not None else " (archived announcement)"
+    summary = archived_summary(facts)
+    fields = ((Field.PUBLIC_ADVISORY_URL, url),) + (((Field.PUBLIC_SUMMARY, summary),) if summary else ())
+    notes = (f"advisory URL {url}",) + (("public summary taken from the archived announcement",) if summary else ())
     return SyncItem(
         facts.number,
         RULE,
         item_key(facts.number, RULE, f"{facts.cve_id}:{url}"),
-        f"Step-14 close-out of {facts.cve_id} with advisory {url}{resume}",
+        f"Step-14 close-out of {facts.cve_id} with advisory {url}{source}{resume}",
         True,
-        Change(fields=((Field.PUBLIC_ADVISORY_URL, url),), notes=(f"advisory URL {url}",)),
+        Change(fields=fields, notes=notes),
     )
+
+
+def closeout_target(item: SyncItem) -> tuple[str, str | None]:
+    """(advisory URL, archived summary) a close-out item carries to `run_closeout`."""
+    values = dict(item.change.fields)
+    return values[Field.PUBLIC_ADVISORY_URL], values.get(Field.PUBLIC_SUMMARY)
 
 
 @dataclass(frozen=True)
@@ -132,15 +159,29 @@ def _close_milestone(tx: Transaction, row: TrackerRow) -> bool:
     return True
 
 
+def _summary_step(body: str, summary: str | None, ctx: SyncContext) -> tuple[str, str]:
+    if summary is None:
+        return body, "2 summary extraction skipped: no summary from an archived announcement"
+    new = set_field(body, Field.PUBLIC_SUMMARY, summary, ctx.headings)
+    return new, "2 public summary set from the archived announcement" if new != body else "2 summary unchanged"
+
+
 def run_closeout(  # noqa: PLR0917 - the steps read top to bottom as §8.8 lists them
-    app: App, tx: Transaction, number: int, url: str, ctx: SyncContext, released: str | None = None
+    app: App,
+    tx: Transaction,
+    number: int,
+    url: str,
+    ctx: SyncContext,
+    released: str | None = None,
+    summary: str | None = None,
 ) -> CloseOutResult:
     row = tx.get_tracker(number)
     cve = row.cve_id or ""
     steps: list[str] = []
     body = set_field(row.body, Field.PUBLIC_ADVISORY_URL, url, ctx.headings)  # (1)
     steps.append("1 advisory URL set" if body != row.body else "1 advisory URL already set")
-    steps.append("2 summary extraction skipped: no archived mail with an operator-supplied URL")
+    body, step = _summary_step(body, summary, ctx)  # (2)
+    steps.append(step)
     from steward.services.facts import tracker_facts
 
     facts = tracker_facts(app, replace(row, body=body), parse_fields(body, ctx.headings))

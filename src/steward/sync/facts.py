@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -27,8 +27,10 @@ from steward.store import CommentRow, MessageRow, MilestoneRow, Reader, TrackerR
 from .context import SyncContext
 
 if TYPE_CHECKING:
+    from steward.archive.interface import MailArchive
     from steward.cveorg.client import CveOrgClient
 
+    from .archive_facts import Announcement
     from .release_facts import RegistryFactory
 
 _URL = re.compile(r"https?://\S+")
@@ -111,6 +113,8 @@ class TrackerFacts:
     """cve.org's answer for a closed tracker (§8.8); None when not checked."""
     mentioning_prs: tuple[PrFacts, ...] = ()
     """Upstream PRs whose text names the tracker (§8.1 search), for S1; empty when not searched."""
+    announcement: Announcement | None = None
+    """The archived advisory naming the tracker's CVE (§8.8 trigger); None when none is archived or not read."""
 
     @property
     def root_message(self) -> MessageRow | None:
@@ -231,10 +235,11 @@ def gather(
     operator: OperatorFacts = OperatorFacts(),
     registries: RegistryFactory | None = None,
     cve_org: CveOrgClient | None = None,
+    archive: MailArchive | None = None,
 ) -> TrackerFacts:
     """Read-only: comments, threads, milestone and record state from the store, the PR through the code host,
-    the release through the registry (`pr merged` only), cve.org for recently closed trackers (§8.8) and the
-    PR search (S1); raises PreflightSkip on a bad body."""
+    the release through the registry (`pr merged` only), cve.org for recently closed trackers and the archived
+    announcement for released ones (§8.8), and the PR search (S1); raises PreflightSkip on a bad body."""
     from .network_facts import cve_org_facts, search_mentions
     from .release_facts import check_release
 
@@ -259,7 +264,7 @@ def gather(
     checked = cve_org_facts(row, cve, rollup, ctx, cve_org)
     mentions, search_note = search_mentions(row, parsed, ctx, code_host)
     notes += [search_note] if search_note else []
-    return build_facts(
+    facts = build_facts(
         row,
         ctx,
         pr=pr,
@@ -276,3 +281,19 @@ def gather(
         cve_org=checked,
         mentioning_prs=mentions,
     )
+    return with_announcement(facts, ctx, archive)
+
+
+def with_announcement(facts: TrackerFacts, ctx: SyncContext, archive: MailArchive | None) -> TrackerFacts:
+    """The §8.8 archive read; an announcement without a public URL waits for the operator's `--advisory-url`."""
+    from .archive_facts import read_announcement
+
+    found, notes = read_announcement(facts.row, facts.state, facts.cve_id, ctx, archive)
+    if found is not None and found.permalink is None and facts.operator.advisory_url is None:
+        notes.append(
+            f"announcement of {found.cve_id} found in the archive ({found.message_id}) but the archive has no "
+            f"public URL for it; run `steward sync {facts.number} --advisory-url URL`"
+        )
+    if found is None and not notes:
+        return facts
+    return replace(facts, announcement=found, notes=(*facts.notes, *notes))

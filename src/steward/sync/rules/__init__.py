@@ -2,8 +2,9 @@
 
 `RULES` is the order items are numbered within a tracker: lifecycle first (S1, S2, S3), then the fields the
 record says (S4, S5, S7, S8, S9), ownership and milestone (S11, S12), bookkeeping (S14, S13, S19), the §8.4 gate
-and §8.5 hand-off, the §8.10 flags, §8.9 stall and §8.8 cve.org, and the CVE JSON block last (S17), since it
-reflects the rest. S20 runs after them: it only folds the credit question into a draft another item makes.
+and §8.5 hand-off, the §11.1 ack SLA and §8.10 flags, §8.9 stall and §8.8 cve.org, and the CVE JSON block last
+(S17), since it reflects the rest. S20 runs after them: it only folds the credit question into a draft another
+item makes.
 `NOTES` are what a run lists without proposing (unparsable values, why a hand-off waits, blockers).
 """
 
@@ -33,8 +34,9 @@ from steward.sync.rules.s15_scopes import s15_notes
 from steward.sync.rules.s17_cve_json import s17_cve_json
 from steward.sync.rules.s19_drafts_gone import s19_drafts_gone
 from steward.sync.rules.s20_credit_question import s20_credit_question
+from steward.sync.rules.s21_ack import s21_ack_overdue
 from steward.sync.rules.s21_cve_org import cve_org_notes, s21_cve_published
-from steward.sync.rules.s21_disclosure import s21_grace, s21_overdue
+from steward.sync.rules.s21_disclosure import s21_grace, s21_overdue, window_notes
 from steward.sync.rules.s21_stall import s21_stall, stall_notes
 
 Rule = Callable[[TrackerFacts, SyncContext], SyncItem | None]
@@ -57,13 +59,14 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("S19", s19_drafts_gone),
     ("S2-gate", g84_fill_fields),
     ("hand-off", g85_handoff),
+    ("S21-ack", s21_ack_overdue),
     ("S21-overdue", s21_overdue),
     ("S21-grace", s21_grace),
     ("S21-stall", s21_stall),
     ("S21-cve-org", s21_cve_published),
     ("S17", s17_cve_json),
 )
-NOTES: tuple[Notes, ...] = (s5_notes, handoff_notes, s15_notes, stall_notes, cve_org_notes)
+NOTES: tuple[Notes, ...] = (s5_notes, handoff_notes, s15_notes, stall_notes, cve_org_notes, window_notes)
 
 
 def run_rules(facts: TrackerFacts, ctx: SyncContext) -> list[SyncItem]:

@@ -91,3 +91,14 @@ def s21_grace(facts: TrackerFacts, ctx: SyncContext) -> SyncItem | None:
         False,
         Change(comments=(MarkerComment(DISCLOSURE_OVERDUE, body),)),
     )
+
+
+def window_notes(facts: TrackerFacts, ctx: SyncContext) -> list[str]:
+    """`approaching_window_end` is an observation (§8.10): listed each run while the report is not yet overdue."""
+    found = flags(facts, ctx)
+    if facts.life.closed or not found.approaching_window_end or found.overdue_for_disclosure:
+        return []
+    if ctx.labels.announced(facts.row.labels):
+        return []
+    window = ctx.config.disclosure.window_days
+    return [f"approaching the end of the {window}-day disclosure window: report is {found.age_days} days old"]
