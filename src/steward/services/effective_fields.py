@@ -7,9 +7,10 @@ cannot put the old credit back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from steward.app import App
+from steward.config.model import ProjectConfig
 from steward.domain.credit_corrections import CommentView, effective_credits
 from steward.domain.credits import render_credits
 from steward.domain.fields import field_value, set_field
@@ -20,7 +21,11 @@ from steward.store import CommentRow, TrackerRow
 
 def trusted_authors(app: App) -> list[str]:
     """Whose line-1 markers count (§2.6): roster members and `tracker.bot_logins`."""
-    return [m.handle for m in app.config.roster.members] + list(app.config.tracker.bot_logins)
+    return trusted_in(app.config)
+
+
+def trusted_in(config: ProjectConfig) -> list[str]:
+    return [m.handle for m in config.roster.members] + list(config.tracker.bot_logins)
 
 
 def views(comments: Iterable[CommentRow]) -> list[CommentView]:
@@ -29,6 +34,15 @@ def views(comments: Iterable[CommentRow]) -> list[CommentView]:
 
 def effective_body(app: App, row: TrackerRow, comments: Sequence[CommentRow]) -> str:
     """The body as readers must see it: `reporter-credit` replaced by the effective value (never stored)."""
-    parsed = parse_stored(row, app.headings)
-    credits = effective_credits(field_value(parsed, Field.REPORTER_CREDIT), views(comments), trusted_authors(app))
-    return set_field(row.body, Field.REPORTER_CREDIT, render_credits(credits), app.headings)
+    return effective_source(row, comments, config=app.config, headings=app.headings)
+
+
+def effective_source(
+    row: TrackerRow, comments: Sequence[CommentRow], *, config: ProjectConfig, headings: Mapping[Field, str]
+) -> str:
+    """`effective_body` for callers holding config and headings rather than an App (sync's rules)."""
+    if not comments:
+        return row.body
+    parsed = parse_stored(row, headings)
+    credits = effective_credits(field_value(parsed, Field.REPORTER_CREDIT), views(comments), trusted_in(config))
+    return set_field(row.body, Field.REPORTER_CREDIT, render_credits(credits), headings)
