@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from demo_copy import IDENTITY, build_template, comments, draft_messages, isolated_copy, open_demo, tracker, tree_bytes
 
-import steward.cli.credit_commands  # noqa: F401 - registers `credit` on the shared app
+import steward.cli.credit_commands
+import steward.cli.sync_commands  # noqa: F401 - registers `sync`
 from steward.app import App
 from steward.domain.credit_corrections import CORRECTION_MARKER
 from steward.domain.fields import field_value
@@ -139,6 +140,15 @@ def test_a_later_push_and_cve_json_keep_the_corrected_credit(demo: Path, run: Ru
     out = tmp_path / "record.json"
     assert run("cve", "json", str(CLOSED_ANNOUNCED), "--out", str(out)).code == 0
     assert "Quinn Madeup" in out.read_text(encoding="utf-8")
+
+
+def test_sync_keeps_the_corrected_credit(demo: Path, run: Run, app: App) -> None:
+    assert run("credit", str(CLOSED_ANNOUNCED), "--add", "Quinn Madeup").code == 0
+    proposed = run("sync", str(CLOSED_ANNOUNCED), "--no-preflight", "--json")
+    assert proposed.code == 0, proposed.err
+    assert "S17" not in proposed.out  # the block already says what the effective credit says
+    assert run("sync", str(CLOSED_ANNOUNCED), "--no-preflight", "--apply", "all").code == 0
+    assert "finder: Kai Notreal; finder: Quinn Madeup" in block_of(tracker(app, CLOSED_ANNOUNCED).body)
 
 
 def test_closed_tracker_drafts_credit_correction(demo: Path, run: Run, app: App) -> None:

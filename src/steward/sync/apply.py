@@ -27,6 +27,7 @@ from steward.sync.body import append_related
 from steward.sync.comments import marker_comment
 from steward.sync.context import SyncContext
 from steward.sync.credit_draft import plan_sync_draft
+from steward.sync.distributor_write import write_distributor
 from steward.sync.escalation_write import write_escalation
 from steward.sync.items import SyncItem
 from steward.sync.push_gates import blocked_note, gate_failures
@@ -101,8 +102,9 @@ def _push(app: App, tx: Transaction, row: TrackerRow, cve: str, ctx: SyncContext
     from steward.services.cve_allocation import push_record
     from steward.services.triage_decide import record_state  # the CNA port, read only when pushing
 
-    _, built = regenerate(row, cve, ctx)
-    failures = gate_failures(row, cve, built, tx.list_comments(row.number), ctx)
+    comments = tx.list_comments(row.number)
+    _, built = regenerate(row, cve, ctx, comments)
+    failures = gate_failures(row, cve, built, comments, ctx)
     if failures:
         return blocked_note(cve, failures)
     state = record_state(app, tx, cve)
@@ -182,7 +184,7 @@ def apply_tracker(app: App, tx: Transaction, number: int, chosen: Sequence[SyncI
     cve = cve_of(new, parse_fields(new.body, ctx.headings))
     notes: list[str] = []
     if cve and regen and state_of(app, new) not in NO_BLOCK_STATES:
-        body, _ = regenerate(new, cve, ctx)
+        body, _ = regenerate(new, cve, ctx, tx.list_comments(number))
         new = replace(new, body=body)
     for title, due in {i.change.milestone: i.change.milestone_due for i in items if i.change.milestone}.items():
         if tx.get_milestone(title) is None:
@@ -217,6 +219,7 @@ def apply_tracker(app: App, tx: Transaction, number: int, chosen: Sequence[SyncI
     lines = [one_line(i.summary) for i in items]
     lines += [one_line(n) for i in items for n in i.change.notes] + [one_line(n) for n in notes]
     lines += [gone_item(k) for k in gone]
+    lines += [write_distributor(app, tx, number, i.change.distributor) for i in items if i.change.distributor]
     rules = ", ".join(dict.fromkeys(i.rule for i in items))
     write_rollup(
         tx,

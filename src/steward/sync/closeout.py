@@ -132,7 +132,7 @@ def _publish(app: App, tx: Transaction, row: TrackerRow, cve: str, ctx: SyncCont
 
     if app.config.cve_authority.publication_propagation == "manual":
         return "cve_authority.publication_propagation is manual"
-    _, built = regenerate(row, cve, ctx)
+    _, built = regenerate(row, cve, ctx, tx.list_comments(row.number))
     if built.strict_refusal:
         return f"the record cannot be pushed: {built.strict_refusal}"
     tool = tool_for(app, tx)
@@ -197,7 +197,7 @@ def run_closeout(  # noqa: PLR0917 - the steps read top to bottom as §8.8 lists
         steps.append("3 labels already announced")
     ordered = [n for n in row.labels if n in labels] + sorted(labels - set(row.labels))
     staged = replace(row, body=body, labels=tuple(ordered))
-    body, _ = regenerate(staged, cve, ctx)  # (4)
+    body, _ = regenerate(staged, cve, ctx, tx.list_comments(row.number))  # (4)
     staged = replace(staged, body=body)
     steps.append("4 CVE JSON regenerated")
     previous = Column(row.board_column) if row.board_column in set(Column) else None

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from .archive_facts import Announcement
     from .release_facts import RegistryFactory
+    from .vote_facts import VoteFacts
 
 _URL = re.compile(r"https?://\S+")
 
@@ -115,6 +116,8 @@ class TrackerFacts:
     """Upstream PRs whose text names the tracker (§8.1 search), for S1; empty when not searched."""
     announcement: Announcement | None = None
     """The archived advisory naming the tracker's CVE (§8.8 trigger); None when none is archived or not read."""
+    votes: VoteFacts | None = None
+    """§8.7 release-vote threads and the RM candidate from the archive; None when not read."""
 
     @property
     def root_message(self) -> MessageRow | None:
@@ -281,7 +284,17 @@ def gather(
         cve_org=checked,
         mentioning_prs=mentions,
     )
-    return with_announcement(facts, ctx, archive)
+    return with_votes(with_announcement(facts, ctx, archive), ctx, archive)
+
+
+def with_votes(facts: TrackerFacts, ctx: SyncContext, archive: MailArchive | None) -> TrackerFacts:
+    """The §8.7 archive reads (S18 and the RM's second source); a failed read is a note."""
+    from .vote_facts import read_votes
+
+    found, notes = read_votes(facts, ctx, archive)
+    if found is None and not notes:
+        return facts
+    return replace(facts, votes=found, notes=(*facts.notes, *notes))
 
 
 def with_announcement(facts: TrackerFacts, ctx: SyncContext, archive: MailArchive | None) -> TrackerFacts:

@@ -13,6 +13,7 @@ from typing import Any
 
 from steward.comms.escalation import EscalationDraft
 from steward.domain.roles import Field
+from steward.sync.distributor_draft import DistributorDraft
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Change:
     escalation: EscalationPlan | None = None
     ask_credit: bool = False
     """Fold the §9.4 credit question into this apply's reporter draft (S20)."""
+    distributor: DistributorDraft | None = None
+    """The §8.10 distributor pre-announcement, written to the sink once when the item applies."""
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -89,6 +92,7 @@ class Change:
             "comments": [{"marker": c.name, "body": c.body, "only_update": c.only_update} for c in self.comments],
             "escalation": self.escalation.as_json() if self.escalation else None,
             "ask_credit": self.ask_credit,
+            "distributor": self.distributor.as_json() if self.distributor else None,
             "notes": list(self.notes),
         }
 

@@ -32,11 +32,13 @@ from steward.sync.rules.s13_board import s13_board
 from steward.sync.rules.s14_labels import s14_labels
 from steward.sync.rules.s15_scopes import s15_notes
 from steward.sync.rules.s17_cve_json import s17_cve_json
+from steward.sync.rules.s18_rc_voting import rm_notes, s18_rc_voting
 from steward.sync.rules.s19_drafts_gone import s19_drafts_gone
 from steward.sync.rules.s20_credit_question import s20_credit_question
 from steward.sync.rules.s21_ack import s21_ack_overdue
 from steward.sync.rules.s21_cve_org import cve_org_notes, s21_cve_published
 from steward.sync.rules.s21_disclosure import s21_grace, s21_overdue, window_notes
+from steward.sync.rules.s21_distributor import distributor_notes, s21_distributor_notify
 from steward.sync.rules.s21_stall import s21_stall, stall_notes
 
 Rule = Callable[[TrackerFacts, SyncContext], SyncItem | None]
@@ -55,6 +57,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("S11", s11_assignee),
     ("S12", s12_milestone),
     ("S14", s14_labels),
+    ("S18", s18_rc_voting),
     ("S13", s13_board),
     ("S19", s19_drafts_gone),
     ("S2-gate", g84_fill_fields),
@@ -62,11 +65,21 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("S21-ack", s21_ack_overdue),
     ("S21-overdue", s21_overdue),
     ("S21-grace", s21_grace),
+    ("S21-distributor", s21_distributor_notify),
     ("S21-stall", s21_stall),
     ("S21-cve-org", s21_cve_published),
     ("S17", s17_cve_json),
 )
-NOTES: tuple[Notes, ...] = (s5_notes, handoff_notes, s15_notes, stall_notes, cve_org_notes, window_notes)
+NOTES: tuple[Notes, ...] = (
+    s5_notes,
+    handoff_notes,
+    s15_notes,
+    stall_notes,
+    cve_org_notes,
+    window_notes,
+    distributor_notes,
+    rm_notes,
+)
 
 
 def run_rules(facts: TrackerFacts, ctx: SyncContext) -> list[SyncItem]:

@@ -6,11 +6,14 @@ it stands and compares text; the push and its gates run at apply time, against t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from steward.domain.lifecycle import State
 from steward.domain.titles import normalise_title
 from steward.records.block import render_block, splice_block
 from steward.services.cve_records import Built, from_tracker
-from steward.store import TrackerRow
+from steward.services.effective_fields import effective_source
+from steward.store import CommentRow, TrackerRow
 from steward.sync.context import SyncContext
 from steward.sync.facts import TrackerFacts
 from steward.sync.items import Change, SyncItem, item_key
@@ -18,12 +21,18 @@ from steward.sync.items import Change, SyncItem, item_key
 NO_BLOCK_STATES = frozenset({State.CLOSED_INVALID, State.CLOSED_DUPLICATE})
 
 
-def regenerate(row: TrackerRow, cve_id: str, ctx: SyncContext) -> tuple[str, Built]:
-    """(body with the regenerated block spliced in, the built record); the same body when nothing changed."""
+def regenerate(
+    row: TrackerRow, cve_id: str, ctx: SyncContext, comments: Sequence[CommentRow] = ()
+) -> tuple[str, Built]:
+    """(body with the regenerated block spliced in, the built record); the same body when nothing changed.
+
+    The record reads the effective fields: a credit correction posted as a comment on a closed tracker (§8.11)
+    counts, so a sync never puts the old credit back.
+    """
     cascade = normalise_title(row.title, ctx.patterns, ctx.config.product.subject_prefix_strip)
     built = from_tracker(
         row.number,
-        body=row.body,
+        body=effective_source(row, comments, config=ctx.config, headings=ctx.headings),
         title=cascade.title,
         labels=row.labels,
         milestone=row.milestone,
@@ -38,7 +47,7 @@ def regenerate(row: TrackerRow, cve_id: str, ctx: SyncContext) -> tuple[str, Bui
 def s17_cve_json(facts: TrackerFacts, ctx: SyncContext) -> SyncItem | None:
     if facts.cve_id is None or facts.state in NO_BLOCK_STATES:
         return None
-    body, built = regenerate(facts.row, facts.cve_id, ctx)
+    body, built = regenerate(facts.row, facts.cve_id, ctx, facts.comments)
     if body == facts.row.body:
         return None
     return SyncItem(
