@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from .archive_facts import Announcement
     from .release_facts import RegistryFactory
+    from .reviewer_facts import Review
     from .vote_facts import VoteFacts
 
 _URL = re.compile(r"https?://\S+")
@@ -118,6 +119,8 @@ class TrackerFacts:
     """The archived advisory naming the tracker's CVE (§8.8 trigger); None when none is archived or not read."""
     votes: VoteFacts | None = None
     """§8.7 release-vote threads and the RM candidate from the archive; None when not read."""
+    reviews: tuple[Review, ...] | None = None
+    """S16: CNA reviewer comments with findings (`reviewer_channel: mailing-list`); None when not read."""
 
     @property
     def root_message(self) -> MessageRow | None:
@@ -284,7 +287,17 @@ def gather(
         cve_org=checked,
         mentioning_prs=mentions,
     )
-    return with_votes(with_announcement(facts, ctx, archive), ctx, archive)
+    return with_reviews(with_votes(with_announcement(facts, ctx, archive), ctx, archive), ctx, archive)
+
+
+def with_reviews(facts: TrackerFacts, ctx: SyncContext, archive: MailArchive | None) -> TrackerFacts:
+    """The §8.1 CNA reviewer reads for S16; a failed read is a note."""
+    from .reviewer_facts import read_reviews
+
+    found, notes = read_reviews(facts, ctx, archive)
+    if found is None and not notes:
+        return facts
+    return replace(facts, reviews=found, notes=(*facts.notes, *notes))
 
 
 def with_votes(facts: TrackerFacts, ctx: SyncContext, archive: MailArchive | None) -> TrackerFacts:

@@ -31,6 +31,7 @@ from steward.sync.rules.s12_milestone import s12_milestone
 from steward.sync.rules.s13_board import s13_board
 from steward.sync.rules.s14_labels import s14_labels
 from steward.sync.rules.s15_scopes import s15_notes
+from steward.sync.rules.s16_reviewer import s16_notes, s16_reviewer  # S16: CNA reviewer comments
 from steward.sync.rules.s17_cve_json import s17_cve_json
 from steward.sync.rules.s18_rc_voting import rm_notes, s18_rc_voting
 from steward.sync.rules.s19_drafts_gone import s19_drafts_gone
@@ -54,6 +55,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("S8", s8_cwe_severity),
     ("S9", s9_reporter_credit),
     ("S10", s10_scanner_credit),
+    ("S16", s16_reviewer),
     ("S11", s11_assignee),
     ("S12", s12_milestone),
     ("S14", s14_labels),
@@ -74,6 +76,7 @@ NOTES: tuple[Notes, ...] = (
     s5_notes,
     handoff_notes,
     s15_notes,
+    s16_notes,
     stall_notes,
     cve_org_notes,
     window_notes,
