@@ -1,9 +1,8 @@
 """Bounded GETs against an archive's HTTP API (spec §10.5: inbound content is data).
 
-Every response is hostile: bytes are capped while streaming (after content decoding, so a compression bomb is
-cut too), requests time out, redirects are followed only within the configured origin (so a session cookie never
-leaves it), and JSON is checked against a pydantic model of just the fields steward reads. Error messages name the
-URL without its query string, which may hold search terms.
+The bounds themselves live in `steward.bounded_http`; here the archive's status rules, its error wording, and
+JSON checked against a pydantic model of just the fields steward reads. Error messages name the URL without its
+query string, which may hold search terms.
 """
 
 from __future__ import annotations
@@ -16,19 +15,21 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from steward.archive.interface import ArchiveError
+from steward.bounded_http import (
+    MAX_REDIRECTS,
+    Bound,
+    BoundedHttpError,
+    bounded_get,
+    is_2xx,
+    safe_url,
+    same_origin,
+)
 
 MiB = 1024 * 1024
 JSON_BYTES = 5 * MiB
 TIMEOUT_SECONDS = 20.0
-MAX_REDIRECTS = 3
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def safe_url(url: httpx.URL) -> str:
-    """The URL without query, fragment or credentials: what an error message may show."""
-    port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 def parse_url(text: str, base: httpx.URL, what: str) -> httpx.URL:
@@ -68,71 +69,55 @@ class ArchiveHttp:
         return self.base.join(path.lstrip("/"))
 
     def same_origin(self, url: httpx.URL) -> bool:
-        return (url.scheme, url.host, url.port) == (self.base.scheme, self.base.host, self.base.port)
+        return same_origin(url, self.base)
 
     def get(
         self, url: httpx.URL, params: Mapping[str, str] | None = None, *, limit: int, cut: bool = False
     ) -> bytes | None:
         """The body, at most `limit` bytes (`cut`: truncated there; else more is an error); None on HTTP 404."""
         current = url.copy_merge_params(dict(params)) if params else url
-        for _ in range(MAX_REDIRECTS + 1):
-            if not self.same_origin(current):
-                raise ArchiveError(
-                    f"{self.what} redirected to {safe_url(current)}, outside {safe_url(self.base)}; "
-                    "set archive_system.base_url to the archive's real address."
-                )
-            request = self.client.build_request("GET", current, headers=self.headers, timeout=self.timeout)
-            try:
-                response = self.client.send(request, stream=True, follow_redirects=False)
-            except httpx.HTTPError as exc:
-                raise ArchiveError(
-                    f"{self.what} at {safe_url(current)} could not be read ({type(exc).__name__}); "
-                    "check archive_system.base_url and the network, then retry."
-                ) from None
-            try:
-                if response.is_redirect and "location" in response.headers:
-                    current = parse_url(response.headers["location"], current, self.what)
-                    continue
-                return self._body(response, current, limit, cut)
-            finally:
-                response.close()
-        raise ArchiveError(
-            f"{self.what} at {safe_url(url)} redirected more than {MAX_REDIRECTS} times; "
-            "set archive_system.base_url to the final address."
-        )
-
-    def _body(self, response: httpx.Response, url: httpx.URL, limit: int, cut: bool) -> bytes | None:
-        status = response.status_code
+        try:
+            got = bounded_get(
+                self.client,
+                current,
+                base=self.base,
+                limit=limit,
+                timeout=self.timeout,
+                headers=self.headers,
+                cut=cut,
+            )
+        except BoundedHttpError as exc:
+            raise self._refused(exc, url, limit) from None
+        status, where = got.status, safe_url(got.url)
         if status == 404:
             return None
         if status in (401, 403):
             raise ArchiveError(
-                f"{self.what} at {safe_url(url)} refused access (HTTP {status}); set archive_system.session "
+                f"{self.what} at {where} refused access (HTTP {status}); set archive_system.session "
                 "to a login that can read this list."
             )
-        if not 200 <= status < 300:
+        if not is_2xx(status):
             raise ArchiveError(
-                f"{self.what} at {safe_url(url)} answered HTTP {status}; check archive_system.base_url or retry later."
+                f"{self.what} at {where} answered HTTP {status}; check archive_system.base_url or retry later."
             )
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    if cut:
-                        chunks.append(chunk[: len(chunk) - (size - limit)])
-                        break
-                    raise ArchiveError(
-                        f"{self.what} at {safe_url(url)} sent more than {limit} bytes; narrow the request "
-                        "or check archive_system.base_url."
-                    )
-                chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise ArchiveError(
-                f"{self.what} at {safe_url(url)} broke off its answer ({type(exc).__name__}); retry later."
-            ) from None
-        return b"".join(chunks)
+        return got.body
+
+    def _refused(self, exc: BoundedHttpError, url: httpx.URL, limit: int) -> ArchiveError:
+        at, what = safe_url(exc.url), self.what
+        messages = {
+            Bound.OUTSIDE: f"{what} redirected to {at}, outside {safe_url(self.base)}; "
+            "set archive_system.base_url to the archive's real address.",
+            Bound.UNREACHABLE: f"{what} at {at} could not be read ({exc.detail}); "
+            "check archive_system.base_url and the network, then retry.",
+            Bound.BAD_REDIRECT: f"{what} at {at} sent a malformed link; check that archive_system.base_url "
+            "points at the archive's API.",
+            Bound.TOO_MANY_REDIRECTS: f"{what} at {safe_url(url)} redirected more than {MAX_REDIRECTS} times; "
+            "set archive_system.base_url to the final address.",
+            Bound.TOO_LARGE: f"{what} at {at} sent more than {limit} bytes; narrow the request "
+            "or check archive_system.base_url.",
+            Bound.BROKEN_OFF: f"{what} at {at} broke off its answer ({exc.detail}); retry later.",
+        }
+        return ArchiveError(messages[exc.kind])
 
     def get_json(self, path: str, params: Mapping[str, str], model: type[M]) -> M | None:
         """The response checked against `model`; None on HTTP 404; any other shape is an ArchiveError."""

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import httpx
 
 from steward import ids
+from steward.bounded_http import MAX_REDIRECTS, Bound, BoundedHttpError, bounded_get, is_2xx, safe_url
 from steward.errors import OperationFailed, UsageError
 
 CveState = Literal["PUBLISHED", "RESERVED", "REJECTED"]
@@ -27,18 +28,12 @@ DEFAULT_BASE_URL = "https://cveawg.mitre.org/api"
 TIMEOUT_SECONDS = 20.0
 MAX_BYTES = 4 * 1024 * 1024
 """Published records with many `affected` entries run to hundreds of KiB; 4 MiB leaves room and stops a flood."""
-MAX_REDIRECTS = 3
 NO_RECORD = "CVE_RECORD_DNE"
 _STATES: dict[str, CveState] = {"PUBLISHED": "PUBLISHED", "RESERVED": "RESERVED", "REJECTED": "REJECTED"}
 
 
 class CveOrgError(OperationFailed):
     """cve.org could not be read or answered something unusable; sync retries on its next run."""
-
-
-def _safe(url: httpx.URL) -> str:
-    port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 class CveOrgClient:
@@ -81,77 +76,56 @@ class CveOrgClient:
             if isinstance(data, dict) and data.get("error") == NO_RECORD:
                 return None
             raise CveOrgError(
-                f"cve.org at {_safe(url)} answered HTTP 404 without its no-record error; retry on the next sync run."
+                f"cve.org at {safe_url(url)} answered HTTP 404 without its no-record error; retry on the next sync run."
             )
         metadata = data.get("cveMetadata") if isinstance(data, dict) else None
         state = metadata.get("state") if isinstance(metadata, dict) else None
         found = metadata.get("cveId") if isinstance(metadata, dict) else None
         if not isinstance(found, str) or found.upper() != cve_id.upper():
             raise CveOrgError(
-                f"cve.org at {_safe(url)} answered with a record for {str(found)[:40]!r}, not {cve_id}; "
+                f"cve.org at {safe_url(url)} answered with a record for {str(found)[:40]!r}, not {cve_id}; "
                 "retry on the next sync run."
             )
         if not isinstance(state, str) or state not in _STATES:
             raise CveOrgError(
-                f"cve.org at {_safe(url)} answered with cveMetadata.state {str(state)[:40]!r}, which is not "
+                f"cve.org at {safe_url(url)} answered with cveMetadata.state {str(state)[:40]!r}, which is not "
                 "PUBLISHED, RESERVED or REJECTED; retry on the next sync run."
             )
         return _STATES[state]
 
     def _get(self, url: httpx.URL) -> tuple[int, bytes]:
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            if (current.scheme, current.host, current.port) != (self.base.scheme, self.base.host, self.base.port):
-                raise CveOrgError(
-                    f"cve.org redirected to {_safe(current)}, outside {_safe(self.base)}; steward does not follow "
-                    "redirects to other hosts. Check the API base URL."
-                )
-            request = self.client.build_request(
-                "GET", current, headers={"Accept": "application/json"}, timeout=self.timeout
-            )
-            try:
-                response = self.client.send(request, stream=True, follow_redirects=False)
-            except httpx.HTTPError as exc:
-                raise CveOrgError(
-                    f"cve.org at {_safe(current)} could not be reached ({type(exc).__name__}); "
-                    "sync retries on its next run."
-                ) from None
-            try:
-                if response.is_redirect and "location" in response.headers:
-                    try:
-                        current = current.join(response.headers["location"])
-                    except (httpx.InvalidURL, TypeError, ValueError):
-                        raise CveOrgError(f"cve.org at {_safe(current)} sent a malformed redirect.") from None
-                    continue
-                status = response.status_code
-                if status != 404 and not 200 <= status < 300:
-                    raise CveOrgError(
-                        f"cve.org at {_safe(current)} answered HTTP {status}; sync retries on its next run."
-                    )
-                return status, self._read(response, current)
-            finally:
-                response.close()
-        raise CveOrgError(
-            f"cve.org at {_safe(url)} redirected more than {MAX_REDIRECTS} times; check the API base URL."
-        )
-
-    def _read(self, response: httpx.Response, url: httpx.URL) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
         try:
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise CveOrgError(
-                        f"cve.org at {_safe(url)} sent more than {self.max_bytes} bytes; steward stopped reading. "
-                        "Retry on the next sync run."
-                    )
-                chunks.append(chunk)
-        except httpx.HTTPError as exc:
+            got = bounded_get(
+                self.client,
+                url,
+                base=self.base,
+                limit=self.max_bytes,
+                timeout=self.timeout,
+                headers={"Accept": "application/json"},
+                read=lambda status: status == 404 or is_2xx(status),
+            )
+        except BoundedHttpError as exc:
+            raise self._refused(exc, url) from None
+        if got.status != 404 and not is_2xx(got.status):
             raise CveOrgError(
-                f"cve.org at {_safe(url)} broke off its answer ({type(exc).__name__}); sync retries on its next run."
-            ) from None
-        return b"".join(chunks)
+                f"cve.org at {safe_url(got.url)} answered HTTP {got.status}; sync retries on its next run."
+            )
+        return got.status, got.body
+
+    def _refused(self, exc: BoundedHttpError, url: httpx.URL) -> CveOrgError:
+        at = safe_url(exc.url)
+        messages = {
+            Bound.OUTSIDE: f"cve.org redirected to {at}, outside {safe_url(self.base)}; steward does not follow "
+            "redirects to other hosts. Check the API base URL.",
+            Bound.UNREACHABLE: f"cve.org at {at} could not be reached ({exc.detail}); sync retries on its next run.",
+            Bound.BAD_REDIRECT: f"cve.org at {at} sent a malformed redirect.",
+            Bound.TOO_MANY_REDIRECTS: f"cve.org at {safe_url(url)} redirected more than {MAX_REDIRECTS} times; "
+            "check the API base URL.",
+            Bound.TOO_LARGE: f"cve.org at {at} sent more than {self.max_bytes} bytes; steward stopped reading. "
+            "Retry on the next sync run.",
+            Bound.BROKEN_OFF: f"cve.org at {at} broke off its answer ({exc.detail}); sync retries on its next run.",
+        }
+        return CveOrgError(messages[exc.kind])
 
     @staticmethod
     def _json(body: bytes, url: httpx.URL, status: int) -> Any:
@@ -159,7 +133,7 @@ class CveOrgClient:
             return json.loads(body)
         except (ValueError, RecursionError):
             raise CveOrgError(
-                f"cve.org at {_safe(url)} answered HTTP {status} with a body that is not JSON; "
+                f"cve.org at {safe_url(url)} answered HTTP {status} with a body that is not JSON; "
                 "sync retries on its next run."
             ) from None
 

@@ -15,8 +15,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from steward.bounded_http import safe_url
 from steward.patterns import fixed
-from steward.registry._http import RegistryHttp, safe_url
+from steward.registry._http import RegistryHttp
 from steward.registry.interface import RegistryError, Release, ReleaseRegistry
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org"

@@ -26,7 +26,8 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from steward.registry._http import RegistryHttp, safe_url
+from steward.bounded_http import safe_url
+from steward.registry._http import RegistryHttp
 from steward.registry.interface import RegistryError, Release, ReleaseRegistry
 
 DEFAULT_INDEX = "https://pypi.org"
