@@ -262,16 +262,15 @@ def _classify(
 ) -> Proposed | Skipped:
     root = messages[0]
     key = (root.message_id if root.message_id else None) or synthetic_key(raws[0])
-    if isinstance(root, ParsedMessage):
-        relay = detect_relay(root, ctx.adapters)
-        if is_excluded_sender(
-            root,
-            ctx.config.security_inbox.exclude_senders,
-            relay_detected=relay is not None,
-            foundation_security=ctx.config.security_inbox.foundation_security_address,
-            patterns=ctx.patterns,
-        ):
-            return Skipped(root.message_id, root.subject, f"excluded sender {root.from_addr}")
+    relay = detect_relay(root, ctx.adapters) if isinstance(root, ParsedMessage) else None
+    if isinstance(root, ParsedMessage) and is_excluded_sender(
+        root,
+        ctx.config.security_inbox.exclude_senders,
+        relay_detected=relay is not None,
+        foundation_security=ctx.config.security_inbox.foundation_security_address,
+        patterns=ctx.patterns,
+    ):
+        return Skipped(root.message_id, root.subject, f"excluded sender {root.from_addr}")
     candidate = build_candidate(
         messages,
         ctx.known.trackers,
@@ -295,7 +294,6 @@ def _classify(
     assert isinstance(root, ParsedMessage)  # only an unparsable root is dropped without a From:
     if candidate.action == "comment" and reader.get_message(key) is not None:
         return Skipped(key, root.subject, f"already handled: follow-up recorded on #{candidate.target_tracker}")
-    relay = detect_relay(root, ctx.adapters)
     text = relay.inner_body(root.body_text) if relay else root.body_text
     searched = ctx.public_fix.check(candidate, root, text)
     candidate = searched.candidate
